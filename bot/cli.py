@@ -1,0 +1,224 @@
+"""`factdesk`: index the articles, ask questions, run the Discord bot, evaluate.
+
+Every failure a user can cause or meet (bad question, no index, store down, model missing)
+ends in one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+
+import index.offline  # noqa: F401  (before any model import)
+from bot.settings import AnswerMode, Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+eval_app = typer.Typer(no_args_is_help=True, help="Measure factdesk on public evaluation data.")
+app.add_typer(eval_app, name="eval")
+console = Console()
+errors = Console(stderr=True)
+log = logging.getLogger("factdesk")
+
+
+class UserError(Exception):
+    """A failure whose message is complete for the user; no traceback is shown."""
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Folder of articles (FACTDESK_CORPUS_DIR).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the embedded index lives (FACTDESK_DATA_DIR).")] = None,
+    chroma_host: Annotated[str | None, typer.Option(help="Use a Chroma server (FACTDESK_CHROMA_HOST).")] = None,
+    chroma_port: Annotated[int | None, typer.Option(help="Chroma server port (FACTDESK_CHROMA_PORT).")] = None,
+    embed_model: Annotated[str | None, typer.Option(help="Embedding model (FACTDESK_EMBED_MODEL).")] = None,
+    llm: Annotated[AnswerMode | None, typer.Option(help="Answer mode (FACTDESK_LLM).")] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for models (FACTDESK_THREADS).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=errors, show_path=False)],
+    )
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
+    overrides: dict[str, Any] = {
+        "corpus_dir": corpus,
+        "data_dir": data_dir,
+        "chroma_host": chroma_host,
+        "chroma_port": chroma_port,
+        "embed_model": embed_model,
+        "llm": llm,
+        "threads": threads,
+    }
+    try:
+        settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        raise UserError(f"bad setting: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}") from error
+    ctx.obj = {"settings": settings}
+
+
+@app.command("index")
+def index_command(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option(help="Build a fresh index; switch to it only when complete.")] = False,
+    watch: Annotated[bool, typer.Option(help="Keep running and re-index when the corpus folder changes.")] = False,
+    status: Annotated[bool, typer.Option(help="Show what the index holds and exit.")] = False,
+) -> None:
+    """Bring the index in line with the corpus folder (only new or changed articles are embedded)."""
+    from bot.render import render_report, render_status
+    from index import open_store
+
+    settings = _settings(ctx)
+    config = settings.index_config()
+    if status:
+        render_status(console, open_store(config).status(), str(config.corpus_dir), settings.llm.value)
+        return
+    report = run_update(settings, rebuild=rebuild)
+    render_report(console, report)
+    if watch:
+        from bot.watch import watch_corpus
+
+        console.print(f"watching {config.corpus_dir} for changes (Ctrl-C to stop)")
+        for report in watch_corpus(config, lambda: run_update(settings)):
+            render_report(console, report)
+
+
+def run_update(settings: Settings, *, rebuild: bool = False) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from index import update_index
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("embedding articles", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return update_index(settings.index_config(), rebuild=rebuild, progress=advance)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question; quote it.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    mode: Annotated[AnswerMode | None, typer.Option(help="Answer mode for this question.")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only articles from this outlet.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+) -> None:
+    """Answer a question from the indexed articles, with cited sources and claim statuses."""
+    from bot.answer import AnswerEngine, answer_question
+    from bot.render import render_answer
+    from bot.retrieval import SearchFilters
+
+    filters = SearchFilters(outlet=outlet, published_from=_date(since, "--since"), published_to=_date(until, "--until"))
+    engine = AnswerEngine(_settings(ctx))
+    answer = answer_question(question, engine, mode=mode, filters=filters)
+    if as_json:
+        for note in answer.notes:
+            errors.print(f"note: {note}")
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+    else:
+        render_answer(console, answer)
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise UserError(f"{flag} takes a date as YYYY-MM-DD, not {value!r}") from error
+
+
+@app.command()
+def discord(ctx: typer.Context) -> None:
+    """Run the Discord bot (token from FACTDESK_DISCORD_TOKEN)."""
+    from bot.discord_bot import run_discord
+
+    run_discord(_settings(ctx))
+
+
+@eval_app.command("claims")
+def eval_claims(
+    data: Annotated[Path, typer.Option(help="Folder with the public data sets.")] = Path("../shared/data"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    split: Annotated[str, typer.Option(help="test (reported figures) or dev (for development).")] = "test",
+    limit: Annotated[int | None, typer.Option(help="At most this many items per data set (quick runs).")] = None,
+) -> None:
+    """Claim-status tagging on CoNLL-2010, Emergent, PolNeAR and FNC-1."""
+    import json
+
+    from index.claims_eval import evaluate_claims, render_claims_table
+
+    results = evaluate_claims(data, split=split, limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+    else:
+        render_claims_table(console, results)
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from bot.answer import QuestionError
+    from bot.llm import LLMUnavailable
+    from bot.retrieval import IndexEmpty
+    from index import StoreUnavailable
+    from index.embedding import EmbedModelError
+
+    return (UserError, QuestionError, IndexEmpty, StoreUnavailable, EmbedModelError, LLMUnavailable)
+
+
+def run(entry: Callable[..., Any] = app) -> None:
+    """Console-script entry: known failures become one line; anything else gets an id to look up."""
+    try:
+        entry(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        errors.print("interrupted: the index that was serving before still serves")
+        sys.exit(130)
+    except Exception as error:
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, _known_errors()):
+            errors.print(f"[red]error:[/] {error}")
+            sys.exit(1)
+        incident = uuid.uuid4().hex[:8]
+        log.error("internal error %s", incident, exc_info=error)
+        errors.print(f"[red]internal error {incident}:[/] {type(error).__name__}: {error}")
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    run()

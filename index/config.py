@@ -1,0 +1,32 @@
+"""What the indexer needs to know, as one immutable value built by the application's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import index.offline  # noqa: F401  (must run before any model or Chroma import)
+
+BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    corpus_dir: Path
+    data_dir: Path
+    collection: str = "factdesk"
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    embed_model: str = BUNDLED_EMBED_MODEL
+    max_article_bytes: int = 2_000_000
+    chunk_tokens: int = 200
+    chunk_overlap: int = 30
+    threads: int | None = None
+    batch_articles: int = 32
+
+    @property
+    def store_label(self) -> str:
+        """A human-readable name of where the vectors live, for status output and errors."""
+        if self.chroma_host:
+            return f"chroma server http://{self.chroma_host}:{self.chroma_port}"
+        return f"embedded chroma at {self.data_dir / 'chroma'}"
