@@ -81,7 +81,7 @@ def extractive_answer(
     best = relevant[0].score
     chosen: list[Evidence] = []
     texts: list[str] = []
-    candidates = [item for item in relevant if item.score >= best - 0.25]
+    candidates = [item for item in relevant if item.score >= best - 0.3]
     matrix = pairwise(embed_model, [item.sentence.text for item in candidates])
     for position, item in enumerate(candidates):
         if any(matrix[position, candidates.index(other)] > 0.85 for other in chosen):
@@ -91,8 +91,43 @@ def extractive_answer(
         if len(chosen) == MAX_EXTRACTIVE_CLAIMS:
             break
     drafts = [Draft(item.sentence.text, (item,), item.sentence.status, item.sentence.attributed_to) for item in chosen]
-    drafts = mark_conflicts(drafts, embed_model)
+    drafts = mark_conflicts(link_denials(drafts), embed_model)
     return finish(question, mode, drafts, removed=removed, notes=notes)
+
+
+_DENIAL_CUE = re.compile(r"^(deni|deny|disput|refut|reject|contradict|debunk|rebut|dismiss)", re.IGNORECASE)
+
+
+def link_denials(drafts: list[Draft]) -> list[Draft]:
+    """A reported claim whose own article reports a denial of it is disputed, and the denial is cited.
+
+    "Has not confirmed" only qualifies a claim (it stays reported, with a note); a denial
+    contradicts it, so the answer must show both sides.
+    """
+    result = list(drafts)
+    cited = {item.key for draft in drafts for item in draft.support}
+    for position, draft in enumerate(drafts):
+        item = draft.support[0]
+        if item.sentence.status is not ClaimStatus.REPORTED or not item.sentence.not_confirmed_by:
+            continue
+        denial = next(
+            (
+                sentence
+                for sentence in item.article.sentences
+                if sentence.status is ClaimStatus.DISPUTED and sentence.cue and _DENIAL_CUE.match(sentence.cue)
+            ),
+            None,
+        )
+        if denial is None:
+            continue
+        who = denial.source or denial.attributed_to
+        result[position] = Draft(draft.text, draft.support, ClaimStatus.DISPUTED,
+                                 f"{draft.attributed_to}; denied by {who}")
+        denial_item = Evidence(denial, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
+        if denial_item.key not in cited:
+            cited.add(denial_item.key)
+            result.append(Draft(denial.text, (denial_item,), ClaimStatus.DISPUTED, who))
+    return result
 
 
 def mark_conflicts(drafts: list[Draft], embed_model: BaseEmbedding) -> list[Draft]:
@@ -106,14 +141,31 @@ def mark_conflicts(drafts: list[Draft], embed_model: BaseEmbedding) -> list[Draf
             second = drafts[j]
             if first.support[0].article.id == second.support[0].article.id or matrix[i, j] < 0.45:
                 continue
-            first_numbers, second_numbers = numbers(first.text), numbers(second.text)
-            conflicting_numbers = bool(first_numbers and second_numbers and first_numbers != second_numbers)
+            conflicting_numbers = _numbers_conflict(first.text, second.text)
             denial = _is_denial(first) or _is_denial(second)
             if conflicting_numbers or denial:
                 both = f"{_who(first)} vs. {_who(second)}"
                 result[i] = Draft(first.text, first.support, ClaimStatus.DISPUTED, both)
                 result[j] = Draft(second.text, second.support, ClaimStatus.DISPUTED, both)
     return result
+
+
+_QUANTITY = re.compile(r"(\d+(?:[.,]\d+)*)\s+(?:percent|per cent|%|[a-z]+)", re.IGNORECASE)
+
+
+def quantities(text: str) -> dict[str, set[str]]:
+    """Numbers by the word that follows them: "9 million dollars" -> {"million": {"9"}}."""
+    found: dict[str, set[str]] = {}
+    for match in _QUANTITY.finditer(text):
+        unit = match.group(0)[len(match.group(1)) :].strip().lower()
+        found.setdefault(unit, set()).add(match.group(1).replace(",", ""))
+    return found
+
+
+def _numbers_conflict(first: str, second: str) -> bool:
+    """Same kind of quantity, different values: "9 million" against "12 million"."""
+    a, b = quantities(first), quantities(second)
+    return any(a[unit] != b[unit] for unit in a.keys() & b.keys())
 
 
 def _is_denial(draft: Draft) -> bool:
@@ -183,7 +235,7 @@ def _unconfirmed_line(claim: Claim, drafts: list[Draft]) -> str:
         for item in draft.support
         if item.sentence.not_confirmed_by
     }
-    if deniers:
+    if deniers and claim.status is not ClaimStatus.DISPUTED:
         line += " (not confirmed by " + ", ".join(sorted(deniers)) + ")"
     return line
 

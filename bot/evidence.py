@@ -69,7 +69,7 @@ def gather_evidence(
     candidates: list[tuple[TaggedSentence, ArticleRecord, int]] = []
     for passage in passages:
         for sentence in passage.article.sentences:
-            if sentence.end <= passage.start or sentence.start >= passage.end:
+            if sentence.end <= passage.start or sentence.start >= passage.end or sentence.instruction_like:
                 continue
             key = (passage.article.id, sentence.start)
             if key not in seen:
@@ -85,7 +85,7 @@ def gather_evidence(
             sentence=sentence,
             article=article,
             similarity=float(similarity),
-            overlap=_overlap(question_terms, sentence.text),
+            overlap=_overlap(question_terms, sentence.text, article.title),
             passage_rank=rank,
         )
         for (sentence, article, rank), similarity in zip(candidates, vectors, strict=True)
@@ -94,10 +94,17 @@ def gather_evidence(
     return evidence[:limit]
 
 
-def _overlap(question_terms: set[str], text: str) -> float:
+def _overlap(question_terms: set[str], text: str, title: str) -> float:
+    """Share of the question's content words in the sentence; title words count half.
+
+    The title stands in for context a sentence leaves implicit ("The closure will last 14 days"
+    under "Harbor Bridge to close").
+    """
     if not question_terms:
         return 0.0
-    return len(question_terms & content_terms(text)) / len(question_terms)
+    in_sentence = question_terms & content_terms(text)
+    in_title = (question_terms & content_terms(title)) - in_sentence
+    return (len(in_sentence) + 0.5 * len(in_title)) / len(question_terms)
 
 
 def similarities(embed_model: BaseEmbedding, query: str, texts: list[str]) -> np.ndarray:

@@ -84,9 +84,12 @@ class TaggedSentence:
     cue_start: int | None = None
     cue_end: int | None = None
     not_confirmed_by: str | None = None
+    # Text that addresses an AI or its operators ("ignore previous instructions", "@everyone"):
+    # kept in the index for the record, never used as evidence.
+    instruction_like: bool = False
 
     def to_dict(self) -> dict[str, object]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        return {key: value for key, value in asdict(self).items() if value is not None and value is not False}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> TaggedSentence:
@@ -283,14 +286,19 @@ def _phrase(head: Token) -> Span:
 
 
 def _is_named(subject: Token) -> bool:
-    """A named party on the record: a proper noun, or a pronoun standing for one."""
-    if subject.lemma_.lower() in lex.UNNAMED_SOURCE_HEADS:
-        return False
-    if subject.pos_ == "PROPN":
+    """A party on the record: a proper noun, an institution ("the port authority"), a pronoun.
+
+    Unnamed sources ("officials", "people familiar") and indefinite ones ("a person", "some
+    analysts") are not on the record.
+    """
+    if subject.lemma_.lower() in lex.UNNAMED_SOURCE_HEADS or subject.lower_ in lex.UNNAMED_SOURCE_HEADS:
+        return any(token.pos_ == "PROPN" for token in subject.subtree)
+    if subject.pos_ in ("PROPN", "PRON"):
         return True
-    if subject.pos_ == "PRON" and subject.lower_ in ("he", "she", "they", "we", "i"):
-        return True
-    return any(token.pos_ == "PROPN" for token in subject.subtree)
+    determiners = {child.lower_ for child in subject.children if child.dep_ in ("det", "amod", "nummod")}
+    if determiners & {"a", "an", "some", "several", "many", "one", "two", "few", "unnamed", "anonymous"}:
+        return any(token.pos_ == "PROPN" for token in subject.subtree)
+    return True
 
 
 def _negated(token: Token) -> bool:
@@ -314,6 +322,19 @@ def _governs_clause(token: Token) -> bool:
 # --- tagging whole articles ---------------------------------------------------------------
 
 _HEADING = re.compile(r"^#{1,6}\s")
+_INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|guidelines)\b"
+    r"|^\s*(system|assistant|user|developer)\s*:"
+    r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
+    r"|@everyone|@here|<@[!&]?\d+>"
+    r"|\b(reveal|print|show|repeat)\b[^.]{0,30}\b(system prompt|hidden instructions|your instructions|api key|token)\b"
+    r"|\bmark (every|all|each) claims?\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction_like(text: str) -> bool:
+    return bool(_INSTRUCTION_LIKE.search(text))
 
 
 @dataclass(frozen=True)
@@ -396,6 +417,7 @@ def _attribute(article: Article, rows: list[tuple[int, int, str, SentenceAnalysi
                 cue_start=cue.start + shift if cue else None,
                 cue_end=cue.end + shift if cue else None,
                 not_confirmed_by=denier if analysis.status is ClaimStatus.REPORTED else None,
+                instruction_like=is_instruction_like(text),
             )
         )
     return tagged

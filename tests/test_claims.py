@@ -1,0 +1,111 @@
+"""Claim statuses on sentences written here, and on the seed article."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import ClaimStatus, scan_corpus, tag_article
+from index.articles import parse_article
+from index.claims import analyse_text
+from tests.conftest import SEED_CORPUS
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status", "source", "cue"),
+    [
+        ("The council approved the budget on Monday.", ClaimStatus.CONFIRMED, None, None),
+        ("The ferry service resumed, the port authority said on Tuesday.", ClaimStatus.CONFIRMED,
+         "the port authority", "said"),
+        ("Governor Lee announced that the highway will reopen in June.", ClaimStatus.CONFIRMED, "Governor Lee",
+         "announced"),
+        ("According to a report from the Daily Planet, the factory will close.", ClaimStatus.REPORTED,
+         "a report from the Daily Planet", "According to"),
+        ("Sources said the talks had collapsed.", ClaimStatus.REPORTED, "Sources", "said"),
+        ("The company reportedly laid off 200 workers.", ClaimStatus.REPORTED, "unnamed sources", "reportedly"),
+        ("Activists claim the river was polluted for years.", ClaimStatus.REPORTED, "Activists", "claim"),
+        ("It is believed that the vault was empty.", ClaimStatus.REPORTED, "unnamed sources", "believed"),
+        ("The storm may have damaged the pier.", ClaimStatus.SPECULATIVE, None, "may"),
+        ("If the vote fails, the school could close.", ClaimStatus.SPECULATIVE, None, None),
+        ("In theory, the engine can run on hydrogen.", ClaimStatus.SPECULATIVE, None, "In theory"),
+        ("The mine is probably the oldest in the region.", ClaimStatus.SPECULATIVE, None, "probably"),
+        ("The minister denied the allegations.", ClaimStatus.DISPUTED, "The minister", "denied"),
+        ("The agency has not confirmed the report.", ClaimStatus.DISPUTED, "The agency", "has not confirmed"),
+        ("The key claims remain unconfirmed.", ClaimStatus.DISPUTED, None, "unconfirmed"),
+    ],
+)
+def test_sentence_status(sentence: str, status: ClaimStatus, source: str | None, cue: str | None) -> None:
+    analysis = analyse_text(sentence)
+    assert analysis.status is status, (sentence, analysis)
+    if source is not None:
+        assert analysis.cue is not None and analysis.cue.source == source
+    if cue is not None:
+        assert analysis.cue is not None and analysis.cue.text == cue
+
+
+def test_nested_attribution_is_reported_by_the_outer_source() -> None:
+    analysis = analyse_text(
+        "Officials reportedly fear, according to the report, that the rebels could seize the airport."
+    )
+    assert analysis.status is ClaimStatus.REPORTED
+    kinds = {cue.kind for cue in analysis.cues}
+    assert {"attribution", "hedge"} <= kinds
+    assert analysis.cue is not None and analysis.cue.source == "Officials"
+
+
+def test_negated_mention_is_not_a_denial() -> None:
+    assert analyse_text("The statement did not mention the budget at all.").status is ClaimStatus.CONFIRMED
+
+
+def _seed():
+    (article,) = scan_corpus(SEED_CORPUS, max_bytes=1_000_000).articles
+    return article, tag_article(article)
+
+
+def _find(sentences: list, fragment: str):
+    (match,) = [s for s in sentences if fragment in s.text]
+    return match
+
+
+def test_seed_article_statuses() -> None:
+    article, sentences = _seed()
+    china = _find(sentences, "a group linked to China had gained access")
+    assert china.status is ClaimStatus.REPORTED
+    assert china.attributed_to == "Semafor, via The Verge"
+    assert china.cue == "According to"
+    assert china.not_confirmed_by == "the White House"
+
+    distillation = _find(sentences, 'In distillation, a "student" AI is trained')
+    assert distillation.status is ClaimStatus.CONFIRMED
+    assert distillation.attributed_to == "The Verge"
+
+    sacks = _find(sentences, "David Sacks did not mention China")
+    assert sacks.status is ClaimStatus.CONFIRMED
+
+    officials = _find(sentences, "Officials reportedly fear")
+    assert officials.status is ClaimStatus.REPORTED
+    assert officials.attributed_to == "Officials (per Semafor, via The Verge)"
+
+    not_confirmed = _find(sentences, "has not confirmed the report")
+    assert not_confirmed.status is ClaimStatus.DISPUTED
+
+
+def test_every_sentence_has_status_source_and_offsets() -> None:
+    article, sentences = _seed()
+    assert len(sentences) >= 20
+    for sentence in sentences:
+        assert article.body[sentence.start : sentence.end] == sentence.text
+        assert sentence.attributed_to
+        if sentence.cue is not None:
+            assert article.body[sentence.cue_start : sentence.cue_end] == sentence.cue
+        if sentence.source_start is not None:
+            assert article.body[sentence.source_start : sentence.source_end] == sentence.source
+    assert not any(s.text == "What the report claims" for s in sentences)  # headings carry no claims
+
+
+def test_article_without_reports_on_names_its_own_outlet() -> None:
+    raw = b"---\ntitle: T\noutlet: Metro News\n---\nThe mayor may resign. Critics claim the plan failed."
+    sentences = tag_article(parse_article(raw, "x.md", max_bytes=10_000))
+    assert [(s.status, s.attributed_to) for s in sentences] == [
+        (ClaimStatus.SPECULATIVE, "Metro News"),
+        (ClaimStatus.REPORTED, "Critics"),
+    ]
