@@ -84,12 +84,15 @@ def test_unanswerable_question_abstains(news_engine: object, question: str) -> N
 
 
 def test_filters_restrict_outlet_and_dates(news_engine: object) -> None:
-    herald_only = ask(news_engine, "How much will the bridge repairs cost?", filters=SearchFilters(outlet="Valley Herald"))
+    herald_only = ask(
+        news_engine, "How much will the bridge repairs cost?", filters=SearchFilters(outlet="Valley Herald")
+    )
     assert cited_articles(herald_only) == {"herald/harbor-bridge-cost"}
     from datetime import date
 
-    early = ask(news_engine, "How much will the bridge repairs cost?",
-                filters=SearchFilters(published_to=date(2024, 3, 1)))
+    early = ask(
+        news_engine, "How much will the bridge repairs cost?", filters=SearchFilters(published_to=date(2024, 3, 1))
+    )
     assert cited_articles(early) == {"tribune/harbor-bridge"}
 
 

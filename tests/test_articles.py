@@ -45,8 +45,18 @@ def test_good_and_bad_files_side_by_side(tmp_path: Path) -> None:
     assert [a.id for a in result.articles] == ["good"]
     reasons = {p.path: p.reason for p in result.problems}
     assert set(reasons) == {
-        "empty.md", "binary.md", "latin1.md", "huge.md", "no-front.md", "open-front.md", "bad-yaml.md",
-        "no-title.md", "bad-date.md", "bad-url.md", "typo.md", "no-body.md",
+        "empty.md",
+        "binary.md",
+        "latin1.md",
+        "huge.md",
+        "no-front.md",
+        "open-front.md",
+        "bad-yaml.md",
+        "no-title.md",
+        "bad-date.md",
+        "bad-url.md",
+        "typo.md",
+        "no-body.md",
     }
     assert reasons["empty.md"] == "file is empty"
     assert "binary" in reasons["binary.md"]

@@ -14,12 +14,24 @@ from tests.conftest import SEED_CORPUS
     ("sentence", "status", "source", "cue"),
     [
         ("The council approved the budget on Monday.", ClaimStatus.CONFIRMED, None, None),
-        ("The ferry service resumed, the port authority said on Tuesday.", ClaimStatus.CONFIRMED,
-         "the port authority", "said"),
-        ("Governor Lee announced that the highway will reopen in June.", ClaimStatus.CONFIRMED, "Governor Lee",
-         "announced"),
-        ("According to a report from the Daily Planet, the factory will close.", ClaimStatus.REPORTED,
-         "a report from the Daily Planet", "According to"),
+        (
+            "The ferry service resumed, the port authority said on Tuesday.",
+            ClaimStatus.CONFIRMED,
+            "the port authority",
+            "said",
+        ),
+        (
+            "Governor Lee announced that the highway will reopen in June.",
+            ClaimStatus.CONFIRMED,
+            "Governor Lee",
+            "announced",
+        ),
+        (
+            "According to a report from the Daily Planet, the factory will close.",
+            ClaimStatus.REPORTED,
+            "a report from the Daily Planet",
+            "According to",
+        ),
         ("Sources said the talks had collapsed.", ClaimStatus.REPORTED, "Sources", "said"),
         ("The company reportedly laid off 200 workers.", ClaimStatus.REPORTED, "unnamed sources", "reportedly"),
         ("Activists claim the river was polluted for years.", ClaimStatus.REPORTED, "Activists", "claim"),
@@ -67,7 +79,7 @@ def _find(sentences: list, fragment: str):
 
 
 def test_seed_article_statuses() -> None:
-    article, sentences = _seed()
+    _article, sentences = _seed()
     china = _find(sentences, "a group linked to China had gained access")
     assert china.status is ClaimStatus.REPORTED
     assert china.attributed_to == "Semafor, via The Verge"

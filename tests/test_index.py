@@ -68,8 +68,15 @@ def test_incremental_lifecycle(config: IndexConfig, embed_model: object) -> None
 
     from bot.answer import AnswerEngine, answer_question
 
-    engine = AnswerEngine(make_settings(config.corpus_dir, config.data_dir, chroma_host=config.chroma_host,
-                                        chroma_port=config.chroma_port, collection=config.collection))
+    engine = AnswerEngine(
+        make_settings(
+            config.corpus_dir,
+            config.data_dir,
+            chroma_host=config.chroma_host,
+            chroma_port=config.chroma_port,
+            collection=config.collection,
+        )
+    )
     answer = answer_question("Which airline added flights to Oslo?", engine)
     assert not answer.abstained
     assert answer.sources[0].article_id == "d"
@@ -89,7 +96,9 @@ def test_malformed_file_among_good_ones(tmp_path: Path, embed_model: object) -> 
 
 
 def test_interrupted_rebuild_leaves_old_index_serving(tmp_path: Path, embed_model: object) -> None:
-    config = config_for(tmp_path, )
+    config = config_for(
+        tmp_path,
+    )
     config = IndexConfig(**{**config.__dict__, "batch_articles": 1})
     three_articles(config.corpus_dir)
     update_index(config)
@@ -193,5 +202,5 @@ def test_store_unreachable_is_a_clear_error(tmp_path: Path) -> None:
     from tests.conftest import free_port
 
     config = config_for(tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
-    with pytest.raises(StoreUnavailable, match="cannot open chroma server http://127.0.0.1"):
+    with pytest.raises(StoreUnavailable, match=r"cannot open chroma server http://127\.0\.0\.1"):
         update_index(config)
