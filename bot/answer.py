@@ -10,7 +10,15 @@ import logging
 import re
 import threading
 
-from bot.compose import abstain, check_generated, extractive_answer, finish, is_relevant, mark_conflicts
+from bot.compose import (
+    abstain,
+    check_generated,
+    extractive_answer,
+    finish,
+    is_relevant,
+    mark_conflicts,
+    says_nothing,
+)
 from bot.evidence import gather_evidence
 from bot.llm import LLMUnavailable, build_llm
 from bot.models import Answer
@@ -22,7 +30,6 @@ from index import IndexStore, open_store
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_DONT_SAY = re.compile(r"\b(articles|sources) (don't|do not) say\b", re.IGNORECASE)
 # The small bundled model invents when given more than a couple of sentences.
 EVIDENCE_FOR_MODE = {AnswerMode.LLAMA_CPP: 3}
 DEFAULT_EVIDENCE_FOR_LLM = 8
@@ -91,8 +98,8 @@ def answer_question(
         return _fallback(question, evidence, engine, f"{mode.value} failed ({type(error).__name__}: {error})")
     drafts, removed = check_generated(question, generated, given, engine.retriever.embed_model)
     if not drafts:
-        if _DONT_SAY.search(generated) and removed == 0:
-            return abstain(question, mode.value)
+        if says_nothing(generated):
+            return abstain(question, mode.value, removed=removed)
         answer = extractive_answer(
             question,
             evidence,

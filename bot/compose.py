@@ -25,15 +25,25 @@ MIN_OVERLAP = 0.5
 MAX_EXTRACTIVE_CLAIMS = 3
 # Generated sentence vs the sources it cites.
 MIN_SUPPORT_SIMILARITY = 0.5
+# An uncited generated sentence is kept only if one source says nearly the same.
+MIN_UNCITED_SIMILARITY = 0.7
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _QUOTE = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(\[])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _HEDGED_WORDING = re.compile(
     r"\b(reported(ly)?|according to|alleged(ly)?|claim(s|ed)?|may|might|could|said|says|"
     r"unconfirmed|not confirmed|denie[sd]|disputed?|possibly|suggest(s|ed)?)\b",
     re.IGNORECASE,
 )
+
+
+_DONT_SAY = re.compile(r"\b(articles|sources) (don't|do not|don’t) (say|answer|mention)\b", re.IGNORECASE)
+
+
+def says_nothing(text: str) -> bool:
+    """The model's own abstention ("The articles don't say.")."""
+    return bool(_DONT_SAY.search(text))
 
 
 def is_relevant(item: Evidence) -> bool:
@@ -121,8 +131,9 @@ def link_denials(drafts: list[Draft]) -> list[Draft]:
         if denial is None:
             continue
         who = denial.source or denial.attributed_to
-        result[position] = Draft(draft.text, draft.support, ClaimStatus.DISPUTED,
-                                 f"{draft.attributed_to}; denied by {who}")
+        result[position] = Draft(
+            draft.text, draft.support, ClaimStatus.DISPUTED, f"{draft.attributed_to}; denied by {who}"
+        )
         denial_item = Evidence(denial, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
         if denial_item.key not in cited:
             cited.add(denial_item.key)
@@ -255,8 +266,13 @@ def _source(n: int, item: Evidence) -> Source:
 # --- checks on generated answers ---------------------------------------------------------
 
 
+_TRAILING_CITATIONS = re.compile(r"([.!?])\s*((?:\[\d{1,3}\]\s*)+)")
+
+
 def split_sentences(text: str) -> list[str]:
-    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+    """Sentences with their citations: "Text. [1] More." keeps [1] with "Text"."""
+    text = _TRAILING_CITATIONS.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", text.strip())
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
 def check_generated(
@@ -276,11 +292,19 @@ def check_generated(
     for sentence in split_sentences(generated):
         cited = [int(n) for n in _CITATION.findall(sentence)]
         plain = _CITATION.sub("", sentence).strip()
-        if not plain or not any(ch.isalnum() for ch in plain):
+        if not plain or not any(ch.isalnum() for ch in plain) or says_nothing(plain):
             continue
-        if not cited or any(n < 1 or n > len(given) for n in cited):
+        if any(n < 1 or n > len(given) for n in cited):
             removed += 1
             continue
+        if not cited:
+            # Small models often forget markers. A sentence that one given source plainly
+            # supports gets that source; any other uncited sentence is removed.
+            best = _plainly_supporting(plain, given, question_words, embed_model)
+            if best is None:
+                removed += 1
+                continue
+            cited = [best]
         support = tuple(dict.fromkeys(given[n - 1] for n in cited))
         if not _supported(plain, support, question_words, embed_model):
             removed += 1
@@ -288,6 +312,16 @@ def check_generated(
         weakest = max(support, key=lambda item: item.sentence.status.doubt)
         drafts.append(Draft(plain, support, weakest.sentence.status, weakest.sentence.attributed_to))
     return drafts, removed
+
+
+def _plainly_supporting(
+    plain: str, given: list[Evidence], question_words: set[str], embed_model: BaseEmbedding
+) -> int | None:
+    scores = similarities(embed_model, plain, [item.sentence.text for item in given])
+    best = int(scores.argmax())
+    if scores[best] < MIN_UNCITED_SIMILARITY or not _supported(plain, (given[best],), question_words, embed_model):
+        return None
+    return best + 1
 
 
 def _supported(plain: str, support: tuple[Evidence, ...], question_words: set[str], embed_model: BaseEmbedding) -> bool:

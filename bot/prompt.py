@@ -35,6 +35,6 @@ def build_messages(question: str, evidence: list[Evidence]) -> list[ChatMessage]
     user = (
         "<sources>\n" + "\n".join(lines) + "\n</sources>\n\n"
         f"<question>{fence(question)}</question>\n\n"
-        "Answer in one to three short sentences, each ending with its source number."
+        "Answer in one to three short sentences, each ending with its source number in brackets."
     )
     return [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM), ChatMessage(role=MessageRole.USER, content=user)]

@@ -114,7 +114,8 @@ def write_news(folder: Path) -> Path:
 def make_settings(corpus: Path, data: Path, **overrides: object):
     from bot.settings import Settings
 
-    return Settings(_env_file=None, corpus_dir=corpus, data_dir=data, threads=1, **overrides)  # type: ignore[call-arg]
+    overrides.setdefault("threads", 1)
+    return Settings(_env_file=None, corpus_dir=corpus, data_dir=data, **overrides)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
