@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 import index.offline  # noqa: F401  (before any model import)
 from bot.settings import AnswerMode, Settings
@@ -205,19 +206,34 @@ def run(entry: Callable[..., Any] = app) -> None:
     except KeyboardInterrupt:
         errors.print("interrupted: the index that was serving before still serves")
         sys.exit(130)
-    except Exception as error:
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+    except typer.TyperException as error:  # usage errors: click's own message and exit code
+        error.show()  # type: ignore[attr-defined]
+        sys.exit(error.exit_code)  # type: ignore[attr-defined]
+    except Exception as error:  # noqa: BLE001 - the last line of defence before a user's terminal
         if isinstance(error, _known_errors()):
-            errors.print(f"[red]error:[/] {error}")
+            errors.print(f"[red]error:[/] {escape(str(error))}")
             sys.exit(1)
         incident = uuid.uuid4().hex[:8]
-        log.error("internal error %s", incident, exc_info=error)
-        errors.print(f"[red]internal error {incident}:[/] {type(error).__name__}: {error}")
+        where = _log_incident(incident, error)
+        errors.print(f"[red]internal error {incident}:[/] {type(error).__name__}: {escape(str(error))}")
+        errors.print(f"details in {where}")
         sys.exit(70)
+
+
+def _log_incident(incident: str, error: BaseException) -> str:
+    """Keep the traceback for whoever runs the bot, in a file: the terminal gets one line."""
+    import traceback
+    from datetime import UTC, datetime
+
+    path = Path(".factdesk") / "errors.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"--- {datetime.now(UTC).isoformat()} incident {incident}\n")
+            file.write("".join(traceback.format_exception(error)))
+        return str(path)
+    except OSError:
+        return "the log (the errors file could not be written)"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,96 @@
+"""The `factdesk` command as a user runs it: a real process, real files, clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_CORPUS, free_port, write_article
+
+FACTDESK = str(Path(sys.executable).parent / "factdesk")
+
+
+def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
+        "FACTDESK_DATA_DIR": str(tmp_path / "data"),
+        "FACTDESK_CORPUS_DIR": str(tmp_path / "corpus"),
+        "FACTDESK_THREADS": "1",
+        "COLUMNS": "200",
+        **(env or {}),
+    }
+    return subprocess.run([FACTDESK, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEED_CORPUS, root / "corpus")
+    (root / "corpus" / "broken.md").write_text("---\ntitle: [x\n---\nText")
+    result = run(root, "index")
+    assert result.returncode == 0, result.stderr
+    assert "added" in result.stdout and "the-verge-mythos-export-report" in result.stdout
+    assert "broken.md" in result.stdout and "not valid YAML" in result.stdout
+    return root
+
+
+def test_status_shows_the_seed_article(indexed: Path) -> None:
+    result = run(indexed, "index", "--status")
+    assert result.returncode == 0
+    assert "articles" in result.stdout and "embedded chroma" in result.stdout
+    assert "all-MiniLM-L6-v2" in result.stdout and "extractive" in result.stdout
+    rerun = run(indexed, "index")
+    assert re.search(r"skipped \(unchanged\)\s*│\s*1 ", rerun.stdout)
+    assert re.search(r"chunks embedded\s*│\s*0 ", rerun.stdout)
+
+
+def test_ask_json_is_parseable_and_cited(indexed: Path) -> None:
+    result = run(indexed, "ask", "--json", "Did a China-linked group gain access to Mythos?")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["abstained"] is False and answer["mode"] == "extractive"
+    claim = next(c for c in answer["claims"] if "linked to China" in c["text"])
+    assert claim["status"] == "reported" and claim["attributed_to"] == "Semafor, via The Verge"
+    assert answer["sources"][0]["outlet"] == "The Verge"
+
+
+def test_ask_pretty_output_names_unconfirmed_claims(indexed: Path) -> None:
+    result = run(indexed, "ask", "Did a China-linked group gain access to Mythos?")
+    assert result.returncode == 0
+    assert "Unconfirmed:" in result.stdout and "Semafor, via The Verge" in result.stdout
+    assert "Sources" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (("ask", "   "), {}, "The question is empty"),
+        (("ask", "x" * 5000), {}, "limit is 1,000"),
+        (("--llm", "nonsense", "ask", "hi"), {}, "Invalid value"),
+        (("ask", "hi"), {"FACTDESK_CHROMA_PORT": "not-a-port"}, "bad setting: chroma_port"),
+        (("--since", "x"), {}, "No such option"),
+    ],
+)
+def test_user_errors_are_one_clear_line(
+    indexed: Path, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    result = run(indexed, *args, env=env)
+    assert result.returncode != 0
+    assert message in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_no_index_yet_and_store_down_are_clear(tmp_path: Path) -> None:
+    write_article(tmp_path / "corpus", "a.md", title="T", outlet="O", body="Text.")
+    empty = run(tmp_path, "ask", "What happened?")
+    assert empty.returncode == 1 and "run `factdesk index` first" in empty.stderr
+    down = run(tmp_path, "--chroma-host", "127.0.0.1", "--chroma-port", str(free_port()), "index")
+    assert down.returncode == 1 and "cannot open chroma server" in down.stderr
+    assert "Traceback" not in empty.stderr + down.stderr
