@@ -21,6 +21,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 import index.offline  # noqa: F401  (before any model import)
+from bot.errors import UserError
 from bot.settings import AnswerMode, Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -29,10 +30,6 @@ app.add_typer(eval_app, name="eval")
 console = Console()
 errors = Console(stderr=True)
 log = logging.getLogger("factdesk")
-
-
-class UserError(Exception):
-    """A failure whose message is complete for the user; no traceback is shown."""
 
 
 def _settings(ctx: typer.Context) -> Settings:

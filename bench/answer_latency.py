@@ -1,0 +1,121 @@
+"""Warm latency of `answer_question` per answer mode, against plain llama-index retrieval.
+
+    .venv/bin/python bench/answer_latency.py                    # seed corpus + 200 generated articles
+    .venv/bin/python bench/answer_latency.py --articles 2000 --modes extractive llama-cpp
+
+The baseline in the same run is a plain llama-index dense retriever on the same Chroma
+collection (top 8, no sentences, no statuses, no checks): what answering adds on top of
+vector search. Prints p50/p95 in milliseconds and the process's resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import index.offline  # noqa: E402,F401
+
+QUESTIONS = [
+    "Why did the US restrict exports of the Mythos model?",
+    "What is distillation of an AI model?",
+    "Did a group linked to China gain access to Mythos?",
+    "What did David Sacks say about the restrictions?",
+    "How long will the bridge in Riverside be closed?",
+    "Who plans to sell the port authority?",
+    "How much will the repairs cost?",
+    "What is the population of the colony on Mars?",
+    "Has the White House confirmed the report?",
+    "When did the library open?",
+]
+
+
+def _ask(question: str, *, engine: object, mode: object) -> object:
+    from bot.answer import answer_question
+
+    return answer_question(question, engine, mode=mode)  # type: ignore[arg-type]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=200, help="generated articles besides the seed corpus")
+    parser.add_argument("--modes", nargs="+", default=["extractive"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+
+    from generated_news import write_corpus
+    from llama_index.core import VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from bot.answer import AnswerEngine
+    from bot.settings import AnswerMode, Settings
+    from index import update_index
+
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        shutil.copytree(REPO / "corpus", root / "corpus")
+        write_corpus(root / "corpus" / "generated", args.articles)
+        settings = Settings(
+            _env_file=None,
+            corpus_dir=root / "corpus",
+            data_dir=root / "data",  # type: ignore[call-arg]
+            threads=args.threads,
+        )
+        report = update_index(settings.index_config())
+        engine = AnswerEngine(settings)
+        print(f"index: {len(report.added)} articles, {report.chunks_written} chunks; {args.threads} thread(s)")
+
+        store = engine.store
+        baseline = VectorStoreIndex.from_vector_store(
+            ChromaVectorStore(chroma_collection=store.chunks(store.pointer().active)),
+            embed_model=engine.retriever.embed_model,
+        ).as_retriever(similarity_top_k=8)
+
+        def time_calls(call) -> list[float]:
+            for question in QUESTIONS[:2]:
+                call(question)  # warm-up
+            timings = []
+            for _ in range(args.rounds):
+                for question in QUESTIONS:
+                    started = time.perf_counter()
+                    call(question)
+                    timings.append((time.perf_counter() - started) * 1000)
+            return timings
+
+        rows = [("plain llama-index dense retrieval (baseline)", time_calls(baseline.retrieve))]
+        for mode in args.modes:
+            rows.append(
+                (
+                    f"factdesk answer_question ({mode})",
+                    time_calls(partial(_ask, engine=engine, mode=AnswerMode(mode))),
+                )
+            )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"\n{'path':50} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
+    for name, timings in rows:
+        print(
+            f"{name:50} {len(timings):6d} {percentile(timings, 0.5):8.1f} {percentile(timings, 0.95):8.1f} "
+            f"{statistics.fmean(timings):8.1f}"
+        )
+    print(f"\npeak resident memory of this process (index, models, answers): {rss:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
