@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from bot.evidence import Evidence, content_terms, numbers, pairwise, similarities
+from bot.evidence import Evidence, content_terms, embed_texts, numbers, pairwise, similarities
 from bot.models import Answer, Claim, Source
 from index import ClaimStatus
 
@@ -92,7 +93,7 @@ def extractive_answer(
     chosen: list[Evidence] = []
     texts: list[str] = []
     candidates = [item for item in relevant if item.score >= best - 0.3]
-    matrix = pairwise(embed_model, [item.sentence.text for item in candidates])
+    matrix = pairwise(np.stack([_vector(item, embed_model) for item in candidates]))
     for position, item in enumerate(candidates):
         if any(matrix[position, candidates.index(other)] > 0.85 for other in chosen):
             continue
@@ -145,7 +146,7 @@ def mark_conflicts(drafts: list[Draft], embed_model: BaseEmbedding) -> list[Draf
     """Claims on the same point whose sources differ in numbers, or one of which denies, are disputed."""
     if len(drafts) < 2:
         return drafts
-    matrix = pairwise(embed_model, [draft.text for draft in drafts])
+    matrix = pairwise(np.stack([_draft_vector(draft, embed_model) for draft in drafts]))
     result = list(drafts)
     for i, first in enumerate(drafts):
         for j in range(i + 1, len(drafts)):
@@ -177,6 +178,19 @@ def _numbers_conflict(first: str, second: str) -> bool:
     """Same kind of quantity, different values: "9 million" against "12 million"."""
     a, b = quantities(first), quantities(second)
     return any(a[unit] != b[unit] for unit in a.keys() & b.keys())
+
+
+def _vector(item: Evidence, embed_model: BaseEmbedding) -> np.ndarray:
+    if item.vector is not None:
+        return item.vector
+    return embed_texts(embed_model, [item.sentence.text])[0]
+
+
+def _draft_vector(draft: Draft, embed_model: BaseEmbedding) -> np.ndarray:
+    """An extractive claim is its sentence, whose embedding is already known."""
+    if draft.text == draft.support[0].sentence.text:
+        return _vector(draft.support[0], embed_model)
+    return embed_texts(embed_model, [draft.text])[0]
 
 
 def _is_denial(draft: Draft) -> bool:

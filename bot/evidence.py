@@ -7,7 +7,9 @@ embedding similarity to the question, and overlap of the question's content word
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +29,8 @@ class Evidence:
     similarity: float
     overlap: float
     passage_rank: int
+    # The sentence's embedding, kept for comparisons between sentences (near-duplicates, conflicts).
+    vector: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def score(self) -> float:
@@ -62,7 +66,7 @@ def numbers(text: str) -> set[str]:
 
 
 def gather_evidence(
-    question: str, passages: list[Passage], embed_model: BaseEmbedding, *, limit: int = 40
+    question: str, passages: list[Passage], embed_model: BaseEmbedding, *, limit: int = 24
 ) -> list[Evidence]:
     """Sentences of the retrieved passages, best first, each scored against the question."""
     seen: set[tuple[str, int]] = set()
@@ -77,21 +81,49 @@ def gather_evidence(
                 candidates.append((sentence, passage.article, passage.rank))
     if not candidates:
         return []
-    candidates = candidates[: limit * 2]
     question_terms = content_terms(question)
-    vectors = similarities(embed_model, question, [sentence.text for sentence, _, _ in candidates])
+    overlaps = [_overlap(question_terms, sentence.text, article.title) for sentence, article, _ in candidates]
+    # Embedding sentences is most of an answer's time: embed only the likeliest ones, those
+    # sharing the question's words first, then by passage rank.
+    order = sorted(range(len(candidates)), key=lambda i: (-overlaps[i], candidates[i][2]))[:limit]
+    query_vector = np.asarray(embed_model.get_query_embedding(question))
+    vectors = _sentence_vectors(embed_model, [(candidates[i][1], candidates[i][0]) for i in order])
     evidence = [
         Evidence(
-            sentence=sentence,
-            article=article,
-            similarity=float(similarity),
-            overlap=_overlap(question_terms, sentence.text, article.title),
-            passage_rank=rank,
+            sentence=candidates[i][0],
+            article=candidates[i][1],
+            similarity=float(vector @ query_vector),
+            overlap=overlaps[i],
+            passage_rank=candidates[i][2],
+            vector=vector,
         )
-        for (sentence, article, rank), similarity in zip(candidates, vectors, strict=True)
+        for i, vector in zip(order, vectors, strict=True)
     ]
     evidence.sort(key=lambda item: item.score, reverse=True)
     return evidence[:limit]
+
+
+_VECTOR_CACHE: OrderedDict[tuple[str, str, int], np.ndarray] = OrderedDict()
+_VECTOR_CACHE_SIZE = 50_000  # about 75 MB of 384-dimension float32 vectors
+_CACHE_LOCK = threading.Lock()
+
+
+def _sentence_vectors(
+    embed_model: BaseEmbedding, items: list[tuple[ArticleRecord, TaggedSentence]]
+) -> list[np.ndarray]:
+    """Embeddings of article sentences, cached by (article, version, offset) across questions."""
+    keys = [(article.id, article.content_hash, sentence.start) for article, sentence in items]
+    with _CACHE_LOCK:
+        found = {key: _VECTOR_CACHE[key] for key in keys if key in _VECTOR_CACHE}
+    missing = [(key, sentence.text) for key, (_, sentence) in zip(keys, items, strict=True) if key not in found]
+    if missing:
+        vectors = embed_texts(embed_model, [text for _, text in missing])
+        with _CACHE_LOCK:
+            for (key, _), vector in zip(missing, vectors, strict=True):
+                found[key] = _VECTOR_CACHE[key] = vector
+            while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
+                _VECTOR_CACHE.popitem(last=False)
+    return [found[key] for key in keys]
 
 
 def _overlap(question_terms: set[str], text: str, title: str) -> float:
@@ -116,8 +148,12 @@ def similarities(embed_model: BaseEmbedding, query: str, texts: list[str]) -> np
     return text_vectors @ query_vector
 
 
-def pairwise(embed_model: BaseEmbedding, texts: list[str]) -> np.ndarray:
+def embed_texts(embed_model: BaseEmbedding, texts: list[str]) -> np.ndarray:
+    """Normalised embeddings, one row a text."""
     if not texts:
         return np.zeros((0, 0))
-    vectors = np.asarray(embed_model.get_text_embedding_batch(texts))
-    return vectors @ vectors.T
+    return np.asarray(embed_model.get_text_embedding_batch(texts))
+
+
+def pairwise(vectors: np.ndarray) -> np.ndarray:
+    return vectors @ vectors.T if len(vectors) else np.zeros((0, 0))
