@@ -181,14 +181,45 @@ def eval_claims(
         render_claims_table(console, results)
 
 
+@eval_app.command("rtqa")
+def eval_rtqa(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option(help="Folder with the public data sets.")] = Path("../shared/data"),
+    quick: Annotated[bool, typer.Option(help="A sample of questions and their articles (minutes, not hours).")] = False,
+    questions: Annotated[int, typer.Option(help="How many questions --quick samples.")] = 20,
+    split: Annotated[str, typer.Option(help="test (reported figures) or dev (for development).")] = "test",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
+) -> None:
+    """Indexing, retrieval, multiple choice and abstention on RealTimeQA 2024."""
+    import json
+
+    from bot.eval_rtqa import evaluate_rtqa, render_rtqa_table
+
+    if split not in ("dev", "test"):
+        raise UserError("--split is dev or test")
+    folder = data / "realtimeqa-2024"
+    if not (folder / "qa.jsonl.gz").is_file():
+        raise UserError(f"RealTimeQA data not found in {folder}")
+    results = evaluate_rtqa(_settings(ctx), folder, quick=quick, split=split, questions_in_quick=questions)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+    if as_json:
+        sys.stdout.write(json.dumps({k: v for k, v in results.items() if k != "answers"}, indent=2) + "\n")
+    else:
+        render_rtqa_table(console, results)
+
+
 def _known_errors() -> tuple[type[BaseException], ...]:
     from bot.answer import QuestionError
     from bot.llm import LLMUnavailable
     from bot.retrieval import IndexEmpty
     from index import StoreUnavailable
+    from index.claims_eval import ClaimsEvalError
     from index.embedding import EmbedModelError
 
-    return (UserError, QuestionError, IndexEmpty, StoreUnavailable, EmbedModelError, LLMUnavailable)
+    return (UserError, QuestionError, IndexEmpty, StoreUnavailable, EmbedModelError, LLMUnavailable, ClaimsEvalError)
 
 
 def run(entry: Callable[..., Any] = app) -> None:
