@@ -184,6 +184,9 @@ def _validate_meta(front: str) -> ArticleMeta:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise ArticleError(f"front matter is not valid YAML{where}") from error
+    except (ValueError, TypeError, RecursionError) as error:
+        # PyYAML builds dates while parsing: "published: 2024-13-01" fails here, not in pydantic.
+        raise ArticleError(f"front matter has an impossible value: {error}") from error
     if not isinstance(data, dict):
         raise ArticleError("front matter must be a mapping of keys to values")
     if isinstance(data.get("authors"), str):
