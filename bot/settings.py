@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     embed_model: str = BUNDLED_EMBED_MODEL
     max_article_bytes: int = Field(default=2_000_000, ge=1_000)
     threads: int | None = Field(default=None, ge=1, le=64)
+    index_batch_articles: int = Field(default=32, ge=1, le=1000)  # articles embedded per write
 
     # Answering.
     llm: AnswerMode = AnswerMode.EXTRACTIVE
@@ -65,4 +66,5 @@ class Settings(BaseSettings):
             embed_model=self.embed_model,
             max_article_bytes=self.max_article_bytes,
             threads=self.threads,
+            batch_articles=self.index_batch_articles,
         )
