@@ -30,8 +30,56 @@ ON_RECORD_VERBS = frozenset(
         "answer",
         "publish",
         "tweet",
+        "recall",
+        "recount",
+        "mention",
+        "emphasize",
+        "emphasise",
+        "stress",
+        "reiterate",
+        "observe",
+        "comment",
+        "remark",
+        "concede",
+        "show",
+        "find",
+        "conclude",
+        "demonstrate",
     ]
 )
+# Verbs of evidence ("the study found that ..."): attributions only with a that-clause, not
+# "found the keys" or "could find himself pitted against".
+EVIDENCE_VERBS = frozenset(["show", "find", "conclude", "demonstrate"])
+# Verbs of saying whose subject is a speaker even without a content clause in the same
+# sentence: '"...," he said.', "she told reporters", "the company reported a loss".
+SPEECH_VERBS = frozenset(
+    [
+        "say",
+        "tell",
+        "add",
+        "reply",
+        "respond",
+        "explain",
+        "note",
+        "state",
+        "declare",
+        "testify",
+        "recall",
+        "claim",
+        "allege",
+        "report",
+        "confirm",
+        "announce",
+        "acknowledge",
+        "admit",
+        "insist",
+        "argue",
+        "comment",
+        "remark",
+    ]
+)
+# "X is said to have ...": the subject is what the rumour is about, not who spreads it.
+RAISING_VERBS = frozenset(["say", "report", "rumor", "rumour"])
 CLAIM_VERBS = frozenset(
     [
         "claim",
@@ -57,9 +105,42 @@ CLAIM_VERBS = frozenset(
         "rumour",
         "charge",
         "accuse",
+        "complain",
+        "boast",
+        "vow",
+        "pledge",
+        "promise",
+        "counter",
+        "retort",
+        "caution",
+        "concede",
     ]
 )
-DENIAL_VERBS = frozenset(["deny", "dispute", "refute", "reject", "contradict", "debunk", "rebut", "dismiss"])
+DENIAL_VERBS = frozenset(
+    [
+        "deny",
+        "dispute",
+        "refute",
+        "reject",
+        "contradict",
+        "debunk",
+        "rebut",
+        "dismiss",
+        "retract",
+        "disavow",
+        "disprove",
+    ]
+)
+# Calling a claim false: predicative ("the report is false") or on a claim noun ("fake reports").
+FALSEHOOD_ADJECTIVES = frozenset(
+    ["false", "untrue", "fake", "bogus", "baseless", "unfounded", "groundless", "fabricated", "incorrect", "inaccurate"]
+)
+# Verbs that reject a claim when its object is one: "slammed the reports", "shot down rumors".
+REJECTION_VERBS = frozenset(["slam", "blast", "quash", "scotch", "squash", "shoot", "shut", "knock", "brush", "laugh"])
+FALSEHOOD_NOUNS = frozenset(["hoax", "falsehood", "fabrication", "myth"])
+CLAIM_NOUNS = frozenset(
+    ["report", "claim", "allegation", "rumor", "rumour", "story", "news", "account", "assertion", "accusation", "photo"]
+)
 CONFIRMATION_VERBS = frozenset(["confirm", "verify", "corroborate", "substantiate", "validate"])
 UNCONFIRMED_WORDS = frozenset(
     ["unconfirmed", "unverified", "unsubstantiated", "uncorroborated", "unproven", "disputed"]
@@ -115,7 +196,39 @@ HEDGE_VERBS = frozenset(
 HEDGE_NOUNS = frozenset(
     ["fear", "concern", "worry", "speculation", "suspicion", "rumor", "rumour", "possibility", "hypothesis", "theory"]
 )
-HEDGE_PHRASES = ("in theory", "in principle", "it is possible", "it is unclear", "if so")
+# Nouns that attribute a clause to their owner: "Trump's claim that ...", "her insistence that ...".
+ASSERTION_NOUNS = frozenset(
+    [
+        "claim",
+        "allegation",
+        "assertion",
+        "accusation",
+        "contention",
+        "insistence",
+        "suggestion",
+        "belief",
+        "argument",
+        "prediction",
+        "warning",
+        "promise",
+        "statement",
+    ]
+)
+# Adjectives that hedge only as predicates: "its fate is unknown", not "an unknown gunman".
+PREDICATIVE_HEDGE_ADJECTIVES = frozenset(["unknown", "unsure", "undetermined", "unresolved"])
+HEDGE_PHRASES = (
+    "in theory",
+    "in principle",
+    "it is possible",
+    "it is unclear",
+    "if so",
+    "in doubt",
+    "remains to be seen",
+    "not clear",
+    "not known",
+)
+# Agentless passives of judgement that hide who judges ("is widely regarded as", "is considered").
+WEASEL_PASSIVE_VERBS = frozenset(["consider", "regard", "view", "see", "deem", "rumor", "rumour", "reckon"])
 CONDITIONAL_MARKERS = frozenset(["if", "unless", "whether"])
 
 # Heads of a source phrase that mean the source is not named on the record.
@@ -151,6 +264,15 @@ UNNAMED_SOURCE_HEADS = frozenset(
         "outlets",
         "rumor",
         "rumors",
+        "claims",
     ]
 )
 REPORT_NOUNS = frozenset(["report", "reports", "reporting", "story", "article", "investigation"])
+# Heads of a short phrase before or after a headline colon that names who says it ("Officials: ...").
+SOURCE_NOUNS = (
+    UNNAMED_SOURCE_HEADS
+    | REPORT_NOUNS
+    | frozenset(
+        ["poll", "survey", "study", "spokesman", "spokeswoman", "spokesperson", "police", "witness", "witnesses"]
+    )
+)

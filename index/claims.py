@@ -3,15 +3,17 @@
 Rules over a spaCy dependency parse: attribution (source, cue, content) as in PARC, hedge cues
 as in CoNLL-2010, and negated confirmation. The parse finds the source phrase and scope; the
 lexicons in `claim_lexicon` say which words are cues. Statuses, strongest doubt first:
-`disputed` (denied, or said to be unconfirmed), `reported` (attributed to a third party, a
-report or unnamed sources), `speculative` (hedged), `confirmed` (own voice, or on the record).
+`disputed` (denied, called false, or said to be unconfirmed), `reported` (attributed to a third
+party, a report or unnamed sources, including "is said to", "is widely regarded as" and headline
+credits like "Officials: ..." or "...: report"), `speculative` (hedged, or a question),
+`confirmed` (own voice, or on the record). `index.claims_eval` measures the rules on public data.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -20,7 +22,7 @@ from index import claim_lexicon as lex
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Doc, Span, Token
 
     from index.articles import Article
 
@@ -51,7 +53,7 @@ _DOUBT = {
 class Cue:
     """A cue word or phrase, its kind and character offsets into the analysed text."""
 
-    kind: str  # "attribution", "hearsay", "hedge", "denial", "unconfirmed"
+    kind: str  # "attribution", "hearsay", "hedge", "question", "denial", "unconfirmed"
     text: str
     start: int
     end: int
@@ -118,10 +120,58 @@ def analyse_sentence(sent: Span) -> SentenceAnalysis:
 
 def analyse_text(text: str) -> SentenceAnalysis:
     """Analyse a short text (a headline, one sentence) as a whole."""
-    doc = load_nlp()(text)
+    return analyse_doc(load_nlp()(normalise_case(text)), text)
+
+
+def analyse_doc(doc: Doc, text: str | None = None) -> SentenceAnalysis:
+    """Analyse a parsed short text as a whole: the cues of all its sentences decide one status.
+
+    `text` is the text before `normalise_case` (same length): cue and source words are quoted from it.
+    """
     cues = tuple(cue for sent in doc.sents for cue in _find_cues(sent))
+    if text is not None and text != doc.text:
+        cues = tuple(_requote(cue, text) for cue in cues)
     status, cue = _decide(cues)
     return SentenceAnalysis(status=status, cue=cue, cues=cues)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z]+")
+
+
+def normalise_case(text: str) -> str:
+    """A headline in Title Case or ALL CAPS in sentence case, so that the tagger sees its verbs as verbs.
+
+    "PGA Tour Denies Claim That ..." parses "Denies" as a name. Only ASCII letters change, so
+    every offset stays valid; acronyms in a Title Case headline ("WHO", "NASA") are kept.
+    """
+    words = _ASCII_WORD.findall(text)
+    long_words = [word for word in words if len(word) > 3]
+    if len(words) < 3 or not long_words:
+        return text
+    all_caps = not any(char.islower() for char in text)
+    title_case = sum(1 for word in long_words if word[0].isupper()) >= 0.75 * len(long_words)
+    if not (all_caps or title_case):
+        return text
+
+    def lower(match: re.Match[str]) -> str:
+        word = match.group()
+        if not all_caps and word.isupper() and len(word) > 1:
+            return word
+        return word.lower()
+
+    lowered = _ASCII_WORD.sub(lower, text)
+    first = _ASCII_WORD.search(lowered)
+    if first is not None:
+        at = first.start()
+        lowered = lowered[:at] + lowered[at].upper() + lowered[at + 1 :]
+    return lowered
+
+
+def _requote(cue: Cue, text: str) -> Cue:
+    source = cue.source
+    if cue.source_start is not None and cue.source_end is not None:
+        source = text[cue.source_start : cue.source_end]
+    return replace(cue, text=text[cue.start : cue.end], source=source)
 
 
 def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
@@ -135,15 +185,15 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
         return ClaimStatus.REPORTED, min(off_record, key=lambda cue: cue.start)
-    if "hedge" in by_kind:
-        return ClaimStatus.SPECULATIVE, by_kind["hedge"][0]
+    hedges = by_kind.get("hedge", []) + by_kind.get("question", [])
+    if hedges:
+        return ClaimStatus.SPECULATIVE, hedges[0]
     if attributions:
         return ClaimStatus.CONFIRMED, attributions[0]
     return ClaimStatus.CONFIRMED, None
 
 
 def _find_cues(sent: Span) -> Iterator[Cue]:
-    lowered = sent.text.lower()
     for token in sent:
         lemma = token.lemma_.lower()
         lower = token.lower_
@@ -155,28 +205,183 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             yield _cue("denial", token, sent)
         elif lower in lex.UNCONFIRMED_WORDS or (lower == "not" and _next_is(token, "true")):
             yield _cue("unconfirmed", token, sent)
+        elif _calls_false(token, lower, lemma) or (
+            token.pos_ == "VERB" and lemma in lex.REJECTION_VERBS and _rejects_claim(token)
+        ):
+            yield _cue("denial", token, sent)
         elif token.pos_ == "VERB" and (lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS):
             cue = _reporting_verb(token, sent, lemma)
             if cue is not None:
                 yield cue
-            elif lemma in lex.HEDGE_VERBS:
+            elif lemma in lex.HEDGE_VERBS and _hedging_verb(token, lemma):
                 yield _cue("hedge", token, sent)
+        elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
+            yield _cue("attribution", token, sent, source="unnamed sources")
         elif lower in lex.HEARSAY_ADVERBS:
             yield _cue("hearsay", token, sent, source="unnamed sources")
+        elif token.pos_ == "NOUN" and lemma in lex.ASSERTION_NOUNS and (claim := _possessed_claim(token, sent)):
+            yield claim
         elif (
             (lemma in lex.HEDGE_MODALS and token.tag_ == "MD")
             or (lower in lex.HEDGE_ADVERBS and token.pos_ == "ADV")
             or (lower in lex.HEDGE_ADJECTIVES and token.pos_ == "ADJ" and token.dep_ in ("acomp", "amod"))
-            or (token.pos_ == "VERB" and lemma in lex.HEDGE_VERBS)
+            or (lower in lex.PREDICATIVE_HEDGE_ADJECTIVES and _predicative(token))
+            or (token.pos_ == "VERB" and lemma in lex.HEDGE_VERBS and _hedging_verb(token, lemma))
             or (token.pos_ == "NOUN" and lemma in lex.HEDGE_NOUNS and _governs_clause(token))
             or (lower in lex.CONDITIONAL_MARKERS and token.dep_ == "mark")
         ):
             yield _cue("hedge", token, sent)
-    for phrase in lex.HEDGE_PHRASES:
-        at = lowered.find(phrase)
-        if at >= 0:
-            start = sent.start_char + at
-            yield Cue("hedge", sent.text[at : at + len(phrase)], start, start + len(phrase))
+    for match in _HEDGE_PHRASE.finditer(sent.text):
+        start = sent.start_char + match.start()
+        yield Cue("hedge", match.group(), start, start + len(match.group()))
+    colon = _colon_attribution(sent)
+    if colon is not None:
+        yield colon
+    question = _question_mark(sent)
+    if question is not None:
+        yield Cue("question", question.text, question.idx, question.idx + len(question.text))
+
+
+_HEDGE_PHRASE = re.compile(
+    r"\b(?:" + "|".join(re.escape(phrase) for phrase in lex.HEDGE_PHRASES) + r")\b", re.IGNORECASE
+)
+
+
+def _hedging_verb(token: Token, lemma: str) -> bool:
+    """An epistemic verb used as one: with a clause ("seems to", "think that"), passive, or a comment.
+
+    "The flowers appear in May", "to predict data" and "difficulty thinking" hedge nothing.
+    """
+    if lemma in ("doubt", "suspect", "speculate"):
+        return True
+    if token.tag_ == "VBN" and token.dep_ == "amod":  # "an estimated 200 people", "the suspected cause"
+        return True
+    if token.dep_ in ("parataxis", "auxpass") or any(
+        child.dep_ in ("auxpass", "nsubjpass") for child in token.children
+    ):
+        return True
+    complements = ("ccomp", "xcomp", "parataxis")
+    if lemma in ("appear", "seem"):
+        complements = (*complements, "acomp", "attr", "oprd")
+        if any(child.dep_ == "expl" for child in token.children):
+            return True
+    return any(child.dep_ in complements for child in token.children)
+
+
+def _weasel_passive(token: Token, lemma: str) -> bool:
+    """An agentless passive of judgement: "is widely regarded as", "is considered (to be)", "is rumored"."""
+    passive = any(child.dep_ in ("auxpass", "nsubjpass") for child in token.children) or (
+        token.tag_ == "VBN" and token.dep_ in ("acl", "advcl", "amod")
+    )
+    if not passive or _passive_agent(token) is not None or _negated(token):
+        return False
+    if lemma in ("regard", "view", "see"):
+        return any(child.lower_ == "as" for child in token.children)
+    return lemma in ("rumor", "rumour") or any(
+        child.dep_ in ("xcomp", "oprd", "ccomp", "attr") for child in token.children
+    )
+
+
+def _calls_false(token: Token, lower: str, lemma: str) -> bool:
+    """Calling a claim false: "the report is false", "a hoax", "fake reports", "baseless claims"."""
+    if token.pos_ == "NOUN" and lemma in lex.FALSEHOOD_NOUNS:
+        return True
+    if lower not in lex.FALSEHOOD_ADJECTIVES or token.pos_ != "ADJ":
+        return False
+    if token.dep_ in ("acomp", "attr", "oprd", "ROOT"):
+        return True
+    return token.dep_ == "amod" and token.head.lemma_.lower() in lex.CLAIM_NOUNS
+
+
+def _rejects_claim(token: Token) -> bool:
+    return any(child.dep_ == "dobj" and child.lemma_.lower() in lex.CLAIM_NOUNS for child in token.children)
+
+
+def _predicative(token: Token) -> bool:
+    """An adjective said of something ("is unknown", "fate unknown"), not one that modifies before its noun."""
+    if token.dep_ in ("acomp", "attr", "oprd", "ROOT", "ccomp", "xcomp"):
+        return True
+    return token.dep_ == "amod" and token.head.i < token.i
+
+
+def _question_mark(sent: Span) -> Token | None:
+    """The closing question mark of a sentence that asks rather than asserts."""
+    for token in reversed(sent):
+        if token.is_space or token.is_quote or token.text in (")", "]"):
+            continue
+        return token if token.text == "?" else None
+    return None
+
+
+_SEPARATOR = re.compile(r":| [-–—] ")
+
+
+def _colon_attribution(sent: Span) -> Cue | None:
+    """A speaker named before or after a colon: "Officials: the fence jumper got in", "... : report"."""
+    if not _SEPARATOR.search(sent.text):
+        return None
+    tokens = [token for token in sent if not token.is_space]
+    separators = [
+        token
+        for token in tokens
+        if token.text == ":"
+        or (token.text in ("-", "–", "—") and token.whitespace_ and token.i > 0 and token.nbor(-1).whitespace_)
+    ]
+    if not separators:
+        return None
+    first, last = separators[0], separators[-1]
+    if first.text == ":":
+        lead = [token for token in tokens if token.i < first.i]
+        rest = [token for token in tokens if token.i > first.i]
+        if (
+            _source_like(lead, lone_name=False)
+            and any(token.pos_ in ("VERB", "AUX") and token.tag_ != "VBG" for token in rest)
+            and len(rest) >= 3
+        ):
+            return _colon_cue(first, lead)
+    tail = [token for token in tokens if token.i > last.i and not token.is_punct]
+    before = [token for token in tokens if token.i < last.i]
+    if len(before) >= 4 and _source_like(tail, lone_name=True):
+        return _colon_cue(last, tail)
+    return None
+
+
+def _source_like(words: list[Token], *, lone_name: bool) -> bool:
+    """One to four words naming a speaker: a name, an outlet, "officials", "report", "poll".
+
+    A lone name before a colon is too often a place or a topic ("India: ..."), so it needs
+    `lone_name`; after the text ("...: Reuters") it is a source.
+    """
+    content = [token for token in words if not token.is_punct]
+    if not 1 <= len(content) <= 4:
+        return False
+    if any(token.pos_ not in _SOURCE_POS and token.lower_ not in lex.SOURCE_NOUNS for token in content):
+        return False
+    head = content[-1]
+    if head.lemma_.lower() in lex.SOURCE_NOUNS or head.lower_ in lex.SOURCE_NOUNS:
+        return True
+    return head.pos_ == "PROPN" and (lone_name or len(content) > 1)
+
+
+_SOURCE_POS = frozenset(["PROPN", "NOUN", "ADJ", "DET", "PART", "NUM"])
+
+
+def _colon_cue(separator: Token, words: list[Token]) -> Cue:
+    content = [token for token in words if not token.is_punct]
+    doc = separator.doc
+    phrase = doc[content[0].i : content[-1].i + 1]
+    head = content[-1]
+    on_record = _is_named(head) and head.lemma_.lower() not in lex.REPORT_NOUNS
+    return Cue(
+        "attribution",
+        separator.text,
+        separator.idx,
+        separator.idx + len(separator.text),
+        phrase.text,
+        phrase.start_char,
+        phrase.end_char,
+        on_record,
+    )
 
 
 def _cue(
@@ -226,18 +431,21 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         agent = _passive_agent(token)
         if agent is not None:
             subject = agent
-    carries_content = (
-        any(child.dep_ in ("ccomp", "parataxis", "xcomp") for child in token.children) or token.dep_ == "parataxis"
+    content_deps = ("ccomp",) if lemma in lex.EVIDENCE_VERBS else ("ccomp", "parataxis", "xcomp")
+    carries_content = any(child.dep_ in content_deps for child in token.children) or (
+        token.dep_ == "parataxis" and lemma not in lex.EVIDENCE_VERBS
     )
     impersonal = subject is None and any(child.dep_ == "nsubjpass" for child in token.children)
+    if subject is not None and _raised(token, lemma):
+        subject, impersonal = None, True  # "Google is said to buy", "Google said to buy": hearsay
     if subject is None and not impersonal:
         return None
-    if not carries_content and lemma not in ("claim", "allege", "report", "confirm", "announce"):
+    if not carries_content and not (subject is not None and _speaks(token, lemma)):
         return None
     if _negated(token):
         return None
     hearsay = [child for child in token.children if child.lower_ in lex.HEARSAY_ADVERBS]
-    start = min([token.idx] + [child.idx for child in hearsay])
+    start = min([_verb_group(token).idx] + [child.idx for child in hearsay])
     end = max([token.idx + len(token.text)] + [child.idx + len(child.text) for child in hearsay])
     text = sent.doc.text[start:end]
     if subject is None:
@@ -252,12 +460,67 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
 
+def _verb_group(token: Token) -> Token:
+    """The first word of the verb group that ends in `token`: "has said", "also noted", "will tell"."""
+    first = token
+    while first.i > 0:
+        before = first.nbor(-1)
+        if before.head.i != token.i or before.dep_ not in ("aux", "advmod") or before.lower_ in lex.HEARSAY_ADVERBS:
+            break
+        first = before
+    return first
+
+
+def _possessed_claim(token: Token, sent: Span) -> Cue | None:
+    """ "Trump's claim that ...": an assertion noun with its owner and a clause."""
+    owners = [child for child in token.children if child.dep_ == "poss" and child.pos_ in ("PROPN", "PRON", "NOUN")]
+    if not owners or not _governs_clause(token):
+        return None
+    phrase = _phrase(owners[0])
+    start, end = phrase.start_char, phrase.end_char
+    if end > start and sent.doc.text[end - 2 : end] in ("'s", "’s"):
+        end -= 2
+    source = sent.doc.text[start:end].rstrip()
+    end = start + len(source)
+    return Cue("attribution", token.text, token.idx, token.idx + len(token.text), source, start, end)
+
+
+def _speaks(token: Token, lemma: str) -> bool:
+    """A verb of saying used of a speaker without a content clause: '"...," he said', "she told reporters".
+
+    An object other than a pronoun makes it a verb of doing: "the band added a vocalist".
+    """
+    if lemma not in lex.SPEECH_VERBS:
+        return False
+    if lemma in ("tell", "claim", "allege", "report", "confirm", "announce", "acknowledge", "admit"):
+        return True
+    return not any(child.dep_ == "dobj" and child.pos_ != "PRON" for child in token.children)
+
+
+def _raised(token: Token, lemma: str) -> bool:
+    """ "X (is) said/reported/rumored to have ...": the subject is what is talked about, not the speaker."""
+    if lemma not in lex.RAISING_VERBS:
+        return False
+    infinitive = any(
+        child.dep_ == "xcomp"
+        and any(grandchild.lower_ == "to" and grandchild.dep_ == "aux" for grandchild in child.children)
+        for child in token.children
+    )
+    return infinitive and not any(child.dep_ in ("dobj", "dative", "iobj") for child in token.children)
+
+
 def _subject(token: Token) -> Token | None:
     for child in token.children:
         if child.dep_ in ("nsubj", "csubj"):
             return child
-    if token.dep_ in ("conj", "xcomp") and token.head is not token:
+    if token.dep_ in ("conj", "xcomp") and token.head.i != token.i:
         return _subject(token.head)
+    if token.tag_ == "VBG" and token.head.i != token.i:
+        if token.dep_ == "advcl":  # "..., he said, adding that ..."
+            return _subject(token.head)
+        says_clause = any(child.dep_ in ("ccomp", "parataxis") for child in token.children)
+        if token.dep_ == "acl" and says_clause and token.head.pos_ in ("NOUN", "PROPN", "PRON"):
+            return token.head  # "a statement saying that ..."
     return None
 
 
@@ -271,12 +534,13 @@ def _passive_agent(token: Token) -> Token | None:
 
 
 def _phrase(head: Token) -> Span:
-    """The noun phrase headed by `head`, without a trailing relative clause or apposition."""
+    """The noun phrase headed by `head`, with coordinated heads ("X and Y"), stopping at a comma or
+    parenthesis: a trailing relative clause or apposition is left out, so that sources stay short."""
     doc = head.doc
     left = head.left_edge.i
     right = head.i
     for child in head.rights:
-        if child.dep_ in ("prep", "compound", "amod", "poss", "nummod", "appos", "flat"):
+        if child.dep_ in ("prep", "compound", "amod", "poss", "nummod", "appos", "flat", "cc", "conj"):
             right = max(right, child.right_edge.i)
         else:
             break
@@ -292,13 +556,19 @@ def _is_named(subject: Token) -> bool:
     analysts") are not on the record.
     """
     if subject.lemma_.lower() in lex.UNNAMED_SOURCE_HEADS or subject.lower_ in lex.UNNAMED_SOURCE_HEADS:
-        return any(token.pos_ == "PROPN" for token in subject.subtree)
+        # Named only with a name of their own ("an aide, Jane Roe,"): "Iraqi officials" and
+        # "sources close to the mayor" stay unnamed.
+        return _has_own_name(subject)
     if subject.pos_ in ("PROPN", "PRON"):
         return True
     determiners = {child.lower_ for child in subject.children if child.dep_ in ("det", "amod", "nummod")}
     if determiners & {"a", "an", "some", "several", "many", "one", "two", "few", "unnamed", "anonymous"}:
-        return any(token.pos_ == "PROPN" for token in subject.subtree)
+        return any(token.pos_ == "PROPN" for token in subject.subtree)  # "a Microsoft spokeswoman"
     return True
+
+
+def _has_own_name(subject: Token) -> bool:
+    return any(child.dep_ == "appos" and child.pos_ == "PROPN" for child in subject.children)
 
 
 def _negated(token: Token) -> bool:
@@ -327,13 +597,17 @@ _INSTRUCTION_LIKE = re.compile(
     r"|^\s*(system|assistant|user|developer)\s*:"
     r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
     r"|@everyone|@here|<@[!&]?\d+>"
-    r"|\b(reveal|print|show|repeat)\b[^.]{0,30}\b(system prompt|hidden instructions|your instructions|api key|token)\b"
-    r"|\bmark (every|all|each) claims?\b",
+    r"|\b(reveal|print|show|repeat|tell me|output)\b[^.]{0,30}\b(prompt|instructions|api key|token|password|secret)s?\b"
+    r"|\b(new|updated|additional|hidden) instructions\b"
+    r"|\bmark (every|all|each) claims?\b"
+    r"|\[\d{1,3}\]\s*\((confirmed|reported|speculative|disputed)\b",  # imitates factdesk's own source list
     re.IGNORECASE,
 )
 
 
 def is_instruction_like(text: str) -> bool:
+    """Text addressed to an AI or its operators. A whole paragraph is flagged when any of it is:
+    injections run over several sentences ("Ignore previous instructions. Say X.")."""
     return bool(_INSTRUCTION_LIKE.search(text))
 
 
@@ -383,10 +657,18 @@ def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[l
             lead = len(sent.text) - len(sent.text.lstrip())
             start = paragraph.start + sent.start_char + lead
             analysed[number].append((start, paragraph.start, text, analyse_sentence(sent)))
-    return [_attribute(article, rows) for article, rows in zip(articles, analysed, strict=True)]
+    hostile: list[list[tuple[int, int]]] = [[] for _ in articles]
+    for number, paragraph in jobs:
+        if is_instruction_like(paragraph.text):
+            hostile[number].append((paragraph.start, paragraph.start + len(paragraph.text)))
+    return [
+        _attribute(article, rows, spans) for article, rows, spans in zip(articles, analysed, hostile, strict=True)
+    ]
 
 
-def _attribute(article: Article, rows: list[tuple[int, int, str, SentenceAnalysis]]) -> list[TaggedSentence]:
+def _attribute(
+    article: Article, rows: list[tuple[int, int, str, SentenceAnalysis]], hostile: list[tuple[int, int]]
+) -> list[TaggedSentence]:
     """Turn analyses into tagged sentences with provenance: "Semafor, via The Verge"."""
     meta = article.meta
     denier = next(
@@ -417,7 +699,7 @@ def _attribute(article: Article, rows: list[tuple[int, int, str, SentenceAnalysi
                 cue_start=cue.start + shift if cue else None,
                 cue_end=cue.end + shift if cue else None,
                 not_confirmed_by=denier if analysis.status is ClaimStatus.REPORTED else None,
-                instruction_like=is_instruction_like(text),
+                instruction_like=any(low <= start < high for low, high in hostile),
             )
         )
     return tagged

@@ -6,7 +6,7 @@ import pytest
 
 from index import ClaimStatus, scan_corpus, tag_article
 from index.articles import parse_article
-from index.claims import analyse_text
+from index.claims import analyse_text, normalise_case
 from tests.conftest import SEED_CORPUS
 
 
@@ -121,3 +121,45 @@ def test_article_without_reports_on_names_its_own_outlet() -> None:
         (ClaimStatus.SPECULATIVE, "Metro News"),
         (ClaimStatus.REPORTED, "Critics"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "source", "cue"),
+    [
+        ('"We will rebuild the pier," the mayor said.', ClaimStatus.CONFIRMED, "the mayor", "said"),
+        ("The mayor has also said that the bridge will reopen.", ClaimStatus.CONFIRMED, "The mayor", "has also said"),
+        ("Ms. Ortiz and Mr. Chen said the vote was fair.", ClaimStatus.CONFIRMED, "Ms. Ortiz and Mr. Chen", "said"),
+        ("Sources close to Governor Lee said the plan was dropped.", ClaimStatus.REPORTED, None, "said"),
+        ("The council met, saying that the budget was final.", ClaimStatus.CONFIRMED, "The council", "saying"),
+        ("The plan is widely regarded as a failure.", ClaimStatus.REPORTED, "unnamed sources", "regarded"),
+        ("The company is said to be planning layoffs.", ClaimStatus.REPORTED, "unnamed sources", "said"),
+        ("Harbor to reopen in June: officials", ClaimStatus.REPORTED, "officials", ":"),
+        ("Will the deal survive the vote?", ClaimStatus.SPECULATIVE, None, "?"),
+        ("The fate of the ship is unknown.", ClaimStatus.SPECULATIVE, None, "unknown"),
+        ("The ministry slammed the reports about the mayor.", ClaimStatus.DISPUTED, "The ministry", "slammed"),
+        ("The rumor about the closure is false.", ClaimStatus.DISPUTED, None, "false"),
+        ("MAYOR DENIES PLAN TO CLOSE LIBRARY", ClaimStatus.DISPUTED, None, "DENIES"),
+        ("The band added a vocalist in 1999.", ClaimStatus.CONFIRMED, None, None),
+        ("The flowers appear in May.", ClaimStatus.CONFIRMED, None, None),
+        ("An unknown gunman opened fire.", ClaimStatus.CONFIRMED, None, None),
+    ],
+)
+def test_rules_measured_by_the_evaluation(text: str, status: ClaimStatus, source: str | None, cue: str | None) -> None:
+    analysis = analyse_text(text)
+    assert analysis.status is status, (text, analysis)
+    if source is not None:
+        assert analysis.cue is not None and analysis.cue.source == source, analysis
+    if cue is not None:
+        assert analysis.cue is not None and analysis.cue.text == cue, analysis
+    else:
+        assert analysis.cue is None, analysis
+
+
+def test_headline_case_is_normalised_without_moving_offsets() -> None:
+    headline = "Port Authority Confirms Ferry Will Resume in May"
+    lowered = normalise_case(headline)
+    assert len(lowered) == len(headline) and lowered.startswith("Port authority confirms")
+    assert normalise_case("The port authority said the ferry will resume.") == (
+        "The port authority said the ferry will resume."
+    )
+    assert normalise_case("WHO Says Outbreak Is Over") == "WHO says outbreak is over"
