@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +31,10 @@ from index import ArticleRecord, IndexStore, load_embed_model
 log = logging.getLogger(__name__)
 # bm25s sets its own logger to DEBUG when imported; keep it at the application's level.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
+
+
+# Article records (text and tagged sentences) kept in memory between questions.
+ARTICLE_CACHE_SIZE = 2000
 
 
 class IndexEmpty(RuntimeError):
@@ -80,7 +85,7 @@ class Retriever:
         self._bm25: BM25Retriever | None = None
         self._chunk_metadata: list[dict] = []
         self._vector_index: VectorStoreIndex | None = None
-        self._articles: dict[tuple[str, str], ArticleRecord] = {}
+        self._articles: OrderedDict[tuple[str, str], ArticleRecord] = OrderedDict()
 
     @property
     def generation(self) -> str | None:
@@ -146,18 +151,15 @@ class Retriever:
         return self._passages(generation, fused.retrieve(QueryBundle(question)), top_k)
 
     def _passages(self, generation: str, results: list[NodeWithScore], top_k: int) -> list[Passage]:
-        wanted = {(str(r.node.metadata.get("article_id")), str(r.node.metadata.get("content_hash"))) for r in results}
-        missing = [article_id for article_id, content in wanted if (article_id, content) not in self._articles]
-        for record in self.store.articles(generation, missing):
-            self._articles[(record.id, record.content_hash)] = record
+        # Only chunks of the version the catalog holds now are served: during an update, or
+        # after an interrupted one, Chroma may hold chunks of two versions of an article.
+        current = self.store.current_hashes(generation, (str(r.node.metadata.get("article_id")) for r in results))
+        records = self._records(generation, current)
         passages: list[Passage] = []
         for rank, result in enumerate(results):
             metadata = result.node.metadata
-            key = (str(metadata.get("article_id")), str(metadata.get("content_hash")))
-            record = self._articles.get(key)
-            if record is None:
-                # A chunk of an article version the catalog no longer (or not yet) holds:
-                # an update is in progress or was interrupted. Never mix versions.
+            record = records.get(str(metadata.get("article_id")))
+            if record is None or record.content_hash != metadata.get("content_hash"):
                 continue
             passages.append(
                 Passage(
@@ -173,6 +175,23 @@ class Retriever:
             if len(passages) >= top_k:
                 break
         return passages
+
+    def _records(self, generation: str, current: dict[str, str]) -> dict[str, ArticleRecord]:
+        """Full article records (text, tagged sentences), cached by version, least recently used out."""
+        with self._lock:
+            found = {i: self._articles[(i, h)] for i, h in current.items() if (i, h) in self._articles}
+            for key in [(i, h) for i, h in current.items() if i in found]:
+                self._articles.move_to_end(key)
+        missing = [article_id for article_id in current if article_id not in found]
+        for record in self.store.articles(generation, missing):
+            if record.content_hash == current.get(record.id):
+                found[record.id] = record
+                with self._lock:
+                    self._articles[(record.id, record.content_hash)] = record
+        with self._lock:
+            while len(self._articles) > ARTICLE_CACHE_SIZE:
+                self._articles.popitem(last=False)
+        return found
 
 
 class _KeywordRetriever(BaseRetriever):

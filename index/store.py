@@ -192,6 +192,18 @@ class IndexStore:
                 hashes[record_id] = str((metadata or {}).get("content_hash", ""))
         return hashes
 
+    def current_hashes(self, generation: str, ids: Iterable[str]) -> dict[str, str]:
+        """The catalog's content hash of each given article: what readers may serve right now."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        catalog = self.catalog(generation)
+        result = self._guard(lambda: catalog.get(ids=wanted, include=["metadatas"]))
+        return {
+            record_id: str((metadata or {}).get("content_hash", ""))
+            for record_id, metadata in zip(result["ids"], result["metadatas"], strict=True)
+        }
+
     def put_articles(self, generation: str, records: Sequence[ArticleRecord]) -> None:
         if not records:
             return

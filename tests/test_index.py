@@ -204,3 +204,32 @@ def test_store_unreachable_is_a_clear_error(tmp_path: Path) -> None:
     config = config_for(tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(StoreUnavailable, match=r"cannot open chroma server http://127\.0\.0\.1"):
         update_index(config)
+
+
+def test_reader_with_a_warm_cache_never_mixes_versions(
+    tmp_path: Path, embed_model: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Crash after the catalog moved to the new version but before the old chunks were deleted."""
+    from bot.retrieval import Retriever
+    from index.store import IndexStore
+
+    config = config_for(tmp_path)
+    three_articles(config.corpus_dir)
+    update_index(config)
+    retriever = Retriever(open_store(config), config.embed_model, 1)
+    assert any("shipped" in p.text for p in retriever.search("What did Beta do with the phone?"))  # cache warm
+
+    write_article(config.corpus_dir, "b.md", title="Beta", outlet="Two", body="Beta recalled the phone. " * 5)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated crash before old chunks are deleted")
+
+    monkeypatch.setattr(IndexStore, "delete_stale_chunks", crash)
+    with pytest.raises(RuntimeError):
+        update_index(config)
+    store = open_store(config)
+    texts = [text for _, text, metadata in store.all_chunks(store.pointer().active) if metadata["article_id"] == "b"]
+    assert any("shipped" in t for t in texts) and any("recalled" in t for t in texts)  # both versions stored
+
+    passages = [p for p in retriever.search("What did Beta do with the phone?", top_k=10) if p.article.id == "b"]
+    assert passages and all("recalled" in p.text and "shipped" not in p.text for p in passages)
