@@ -94,3 +94,51 @@ def test_no_index_yet_and_store_down_are_clear(tmp_path: Path) -> None:
     down = run(tmp_path, "--chroma-host", "127.0.0.1", "--chroma-port", str(free_port()), "index")
     assert down.returncode == 1 and "cannot open chroma server" in down.stderr
     assert "Traceback" not in empty.stderr + down.stderr
+
+
+def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
+    import queue
+    import signal
+    import threading
+    import time
+
+    write_article(tmp_path / "corpus", "first.md", title="First", outlet="Daily", body="The first story.")
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
+        "FACTDESK_DATA_DIR": str(tmp_path / "data"),
+        "FACTDESK_CORPUS_DIR": str(tmp_path / "corpus"),
+        "FACTDESK_THREADS": "1",
+        "COLUMNS": "200",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [FACTDESK, "index", "--watch"],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+    seen: list[str] = []
+
+    def wait_for(pattern: str, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                continue
+            if re.search(pattern, seen[-1]):
+                return
+        pytest.fail(f"no line matching {pattern!r}:\n" + "".join(seen))
+
+    try:
+        wait_for("watching")
+        write_article(tmp_path / "corpus", "second.md", title="Second", outlet="Daily", body="The second story.")
+        wait_for(r"added\s*│\s*1\s*│\s*second")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0  # Ctrl-C ends the watch cleanly
