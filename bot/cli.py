@@ -203,8 +203,10 @@ def eval_rtqa(
         raise UserError(f"RealTimeQA data not found in {folder}")
     results = evaluate_rtqa(_settings(ctx), folder, quick=quick, split=split, questions_in_quick=questions)
     if out:
+        # The file may be committed: keep ids and picks, never the article sentences quoted.
+        saved = {**results, "answers": [{k: v for k, v in a.items() if k != "quote"} for a in results["answers"]]}
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2) + "\n")
+        out.write_text(json.dumps(saved, indent=2) + "\n")
     if as_json:
         sys.stdout.write(json.dumps({k: v for k, v in results.items() if k != "answers"}, indent=2) + "\n")
     else:

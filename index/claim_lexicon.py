@@ -78,6 +78,79 @@ SPEECH_VERBS = frozenset(
         "remark",
     ]
 )
+# Verbs of stance and demand ("X urged ...", "X called for ...", "X praised ...", "X wants to ..."):
+# they credit a position to their subject, whose own stance it is (on the record when named),
+# but only with a complement: "she asked a question", not "she asked".
+STANCE_VERBS = frozenset(
+    [
+        "call",
+        "cite",
+        "want",
+        "plan",
+        "attack",
+        "urge",
+        "warn",
+        "accuse",
+        "praise",
+        "criticize",
+        "criticise",
+        "ask",
+        "describe",
+        "quote",
+        "blast",
+        "condemn",
+        "question",
+        "demand",
+        "propose",
+        "echo",
+        "liken",
+        "defend",
+        "applaud",
+        "hail",
+        "laud",
+        "denounce",
+        "decry",
+        "lambaste",
+        "slam",
+        "mock",
+        "ridicule",
+        "endorse",
+        "recommend",
+        "threaten",
+        "vow",
+        "pledge",
+        "promise",
+        "agree",
+        "insist",
+        "express",
+        "characterize",
+        "characterise",
+        "label",
+        "dub",
+        "brand",
+        "compare",
+        "thank",
+        "blame",
+        "credit",
+        "challenge",
+        "point",
+        "continue",
+        "note",
+        "mention",
+        "decline",
+        "refuse",
+        "support",
+        "oppose",
+        "encourage",
+        "rule",
+    ]
+)
+# Stance verbs that credit a position only with an infinitive: "declined to comment", "refused to pledge".
+INFINITIVE_STANCE_VERBS = frozenset(["decline", "refuse"])
+# Prepositions or particles that belong to the cue: "called for", "called on", "pointed to", "spoke of".
+STANCE_PARTICLES = {"call": ("for", "on"), "point": ("to", "out"), "speak": ("of", "about")}
+# Subjects that are not speakers: "it wants", "that plan".
+NON_SPEAKER_SUBJECTS = frozenset(["it", "this", "that", "which", "what", "these", "those", "there"])
 # "X is said to have ...": the subject is what the rumour is about, not who spreads it.
 RAISING_VERBS = frozenset(["say", "report", "rumor", "rumour"])
 CLAIM_VERBS = frozenset(
@@ -231,6 +304,34 @@ HEDGE_PHRASES = (
 WEASEL_PASSIVE_VERBS = frozenset(["consider", "regard", "view", "see", "deem", "rumor", "rumour", "reckon"])
 CONDITIONAL_MARKERS = frozenset(["if", "unless", "whether"])
 
+# Labels that open a headline like a speaker's name ("BREAKING: ...", "URGENT: ...") but name no one.
+HEADLINE_KICKERS = frozenset(
+    [
+        "breaking",
+        "urgent",
+        "update",
+        "updated",
+        "exclusive",
+        "watch",
+        "video",
+        "photos",
+        "alert",
+        "opinion",
+        "analysis",
+        "editorial",
+        "live",
+        "developing",
+        "just",
+        "in",
+        "new",
+        "report",
+        "note",
+        "editor",
+        "correction",
+        "q",
+        "a",
+    ]
+)
 # Heads of a source phrase that mean the source is not named on the record.
 UNNAMED_SOURCE_HEADS = frozenset(
     [

@@ -53,7 +53,7 @@ _DOUBT = {
 class Cue:
     """A cue word or phrase, its kind and character offsets into the analysed text."""
 
-    kind: str  # "attribution", "hearsay", "hedge", "question", "denial", "unconfirmed"
+    kind: str  # "attribution", "stance", "hearsay", "hedge", "question", "denial", "unconfirmed"
     text: str
     start: int
     end: int
@@ -114,6 +114,9 @@ def load_nlp() -> Language:
 def analyse_sentence(sent: Span) -> SentenceAnalysis:
     """Find every cue in a parsed sentence and decide its status from the strongest one."""
     cues = tuple(_find_cues(sent))
+    credit = _credit_after_quote(sent)
+    if credit:
+        cues += credit
     status, cue = _decide(cues)
     return SentenceAnalysis(status=status, cue=cue, cues=cues)
 
@@ -133,6 +136,30 @@ def analyse_doc(doc: Doc, text: str | None = None) -> SentenceAnalysis:
         cues = tuple(_requote(cue, text) for cue in cues)
     status, cue = _decide(cues)
     return SentenceAnalysis(status=status, cue=cue, cues=cues)
+
+
+def _credit_after_quote(sent: Span) -> tuple[Cue, ...]:
+    """The speaker of a quotation that the parser cut off from its credit: '"Why now?" | Clinton said.'.
+
+    When a sentence ends in a closing quote and the next sentence is only a short credit ("an aide
+    said.", "said Jane Roe."), the credit's attribution cues are the quotation's too. A credit after
+    '."' must start in lower case ('"It is done." | he said.'), or it may open a new statement.
+    """
+    doc = sent.doc
+    last = sent.end - 1
+    while last > sent.start and doc[last].is_space:
+        last -= 1
+    if last < sent.start + 2 or not doc[last].is_quote or sent.end >= len(doc):
+        return ()
+    following = doc[sent.end].sent
+    words = [token for token in following if not token.is_punct and not token.is_space]
+    if not 2 <= len(words) <= 8 or doc[last - 1].text not in ("?", "!", ".", ","):
+        return ()
+    if doc[last - 1].text in (".", ",") and not words[0].is_lower:
+        return ()
+    if any(token.dep_ in ("ccomp", "xcomp") for token in following) or any(token.is_quote for token in following):
+        return ()
+    return tuple(cue for cue in _find_cues(following) if cue.kind == "attribution" and cue.source_start is not None)
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z]+")
@@ -181,7 +208,8 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     for kind in ("denial", "unconfirmed"):
         if kind in by_kind:
             return ClaimStatus.DISPUTED, by_kind[kind][0]
-    attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", [])
+    # "stance": a party's own position or act of demand ("X urged", "X plans to"), weaker than saying.
+    attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", []) + by_kind.get("stance", [])
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
         return ClaimStatus.REPORTED, min(off_record, key=lambda cue: cue.start)
@@ -211,10 +239,14 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             yield _cue("denial", token, sent)
         elif token.pos_ == "VERB" and (lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS):
             cue = _reporting_verb(token, sent, lemma)
+            if cue is None and lemma in lex.STANCE_VERBS:
+                cue = _stance_verb(token, sent, lemma)
             if cue is not None:
                 yield cue
             elif lemma in lex.HEDGE_VERBS and _hedging_verb(token, lemma):
                 yield _cue("hedge", token, sent)
+        elif token.pos_ == "VERB" and lemma in lex.STANCE_VERBS and (cue := _stance_verb(token, sent, lemma)):
+            yield cue
         elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
             yield _cue("attribution", token, sent, source="unnamed sources")
         elif lower in lex.HEARSAY_ADVERBS:
@@ -313,7 +345,8 @@ def _question_mark(sent: Span) -> Token | None:
     return None
 
 
-_SEPARATOR = re.compile(r":| [-–—] ")
+_SEPARATOR = re.compile(r":|\s[-–—―]|[-–—―]\s|--")
+_DASHES = frozenset(["-", "–", "—", "―", "--"])
 
 
 def _colon_attribution(sent: Span) -> Cue | None:
@@ -321,12 +354,7 @@ def _colon_attribution(sent: Span) -> Cue | None:
     if not _SEPARATOR.search(sent.text):
         return None
     tokens = [token for token in sent if not token.is_space]
-    separators = [
-        token
-        for token in tokens
-        if token.text == ":"
-        or (token.text in ("-", "–", "—") and token.whitespace_ and token.i > 0 and token.nbor(-1).whitespace_)
-    ]
+    separators = [token for token in tokens if token.text == ":" or _dash_separator(token)]
     if not separators:
         return None
     first, last = separators[0], separators[-1]
@@ -334,16 +362,75 @@ def _colon_attribution(sent: Span) -> Cue | None:
         lead = [token for token in tokens if token.i < first.i]
         rest = [token for token in tokens if token.i > first.i]
         if (
-            _source_like(lead, lone_name=False)
+            _source_like(lead, lone_name=_speaker_label(lead))
             and any(token.pos_ in ("VERB", "AUX") and token.tag_ != "VBG" for token in rest)
             and len(rest) >= 3
         ):
             return _colon_cue(first, lead)
+        if not rest and first.i + 1 < len(sent.doc) and _speaker_label(lead) and _source_like(lead, lone_name=True):
+            return _colon_cue(first, lead)  # a transcript's "WALLACE:" parsed as a sentence of its own
     tail = [token for token in tokens if token.i > last.i and not token.is_punct]
     before = [token for token in tokens if token.i < last.i]
     if len(before) >= 4 and _source_like(tail, lone_name=True):
         return _colon_cue(last, tail)
+    # '"..." ― Jane Roe': a quotation credited after a dash, which the parser often puts at the start of
+    # the next sentence, at times with the next quotation ('― Jane Roe "..."').
+    dash = first if first.i == tokens[0].i and _after_quote(first) else None
+    if dash is not None and first.text != ":":
+        name = []
+        for token in tokens[1:]:
+            if token.is_quote or (token.is_punct and token.text != "."):
+                break
+            name.append(token)
+        if _source_like(name, lone_name=True):
+            return _colon_cue(dash, name)
     return None
+
+
+def _after_quote(token: Token) -> bool:
+    """A dash right after a closing quotation mark, in the same token ('”―') or the one before."""
+    if token.text[:1] in _CLOSING_QUOTES:
+        return True
+    previous = _previous_word(token)
+    return previous is not None and previous.is_quote
+
+
+def _previous_word(token: Token) -> Token | None:
+    """The token before `token`, passing over runs of spaces."""
+    i = token.i - 1
+    while i >= 0 and token.doc[i].is_space:
+        i -= 1
+    return token.doc[i] if i >= 0 else None
+
+
+_CLOSING_QUOTES = frozenset(['"', "”", "’", "'"])
+
+
+def _dash_separator(token: Token) -> bool:
+    """A dash between words ("... - Reuters", '..."― Jane Roe'), not a hyphen inside a word."""
+    if token.text not in _DASHES and not (token.text[:1] in _CLOSING_QUOTES and token.text[1:] in _DASHES):
+        return False
+    previous = _previous_word(token)
+    before = (
+        previous is None
+        or previous.i < token.i - 1
+        or bool(previous.whitespace_)
+        or previous.is_quote
+        or token.text not in _DASHES
+    )
+    spaced = bool(token.whitespace_) or (token.i + 1 < len(token.doc) and token.nbor(1).is_space)
+    return before and (spaced or token.text == "--")
+
+
+def _speaker_label(lead: list[Token]) -> bool:
+    """A transcript's speaker label: one to three capitalised names ("PENCE:", "Sen. WARREN:")."""
+    words = [token for token in lead if not token.is_punct]
+    return (
+        1 <= len(words) <= 3
+        and all(token.pos_ == "PROPN" for token in words)
+        and any(token.text.isupper() and len(token.text) > 1 for token in words)
+        and not any(token.lower_ in lex.HEADLINE_KICKERS for token in words)
+    )
 
 
 def _source_like(words: list[Token], *, lone_name: bool) -> bool:
@@ -372,11 +459,14 @@ def _colon_cue(separator: Token, words: list[Token]) -> Cue:
     phrase = doc[content[0].i : content[-1].i + 1]
     head = content[-1]
     on_record = _is_named(head) and head.lemma_.lower() not in lex.REPORT_NOUNS
+    text, start = separator.text, separator.idx
+    if len(text) > 1 and text[0] in _CLOSING_QUOTES:  # '”―' as one token: the dash alone
+        text, start = text[1:], start + 1
     return Cue(
         "attribution",
-        separator.text,
-        separator.idx,
-        separator.idx + len(separator.text),
+        text,
+        start,
+        start + len(text),
         phrase.text,
         phrase.start_char,
         phrase.end_char,
@@ -446,7 +536,8 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         return None
     hearsay = [child for child in token.children if child.lower_ in lex.HEARSAY_ADVERBS]
     start = min([_verb_group(token).idx] + [child.idx for child in hearsay])
-    end = max([token.idx + len(token.text)] + [child.idx + len(child.text) for child in hearsay])
+    last = _cue_end(token)
+    end = max([last.idx + len(last.text)] + [child.idx + len(child.text) for child in hearsay])
     text = sent.doc.text[start:end]
     if subject is None:
         return Cue("attribution", text, start, end, "unnamed sources", on_record=False)
@@ -458,6 +549,91 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         and subject.lemma_.lower() not in lex.REPORT_NOUNS
     )
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
+
+
+def _stance_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
+    """A verb of stance or demand with its speaker: "X urged ...", "X called for ...", "X called it a hoax".
+
+    The position is the speaker's own: on the record when the speaker is named, reported when not
+    ("critics urged"). Needs a complement, and a subject that can speak ("it wants" is not one).
+    """
+    if token.tag_ == "VBN" and token.dep_ in ("amod", "acl"):
+        return None  # "a group called X", "troops called to service by the governor"
+    if _negated(token):
+        return None
+    subject = _passive_agent(token) if _passive(token) else _subject(token)
+    if subject is None:
+        if _passive(token) and lemma in lex.CLAIM_VERBS:  # "X accused of ...": by unnamed accusers
+            start, end = _verb_group(token).idx, token.idx + len(token.text)
+            return Cue("stance", sent.doc.text[start:end], start, end, "unnamed sources", on_record=False)
+        return None
+    if subject.lower_ in lex.NON_SPEAKER_SUBJECTS:
+        return None
+    if subject.lower_ in _INTERLOCUTORS or token.dep_ == "relcl" or _infinitive(token):
+        return None  # "I want to ...", "you might ask" (inside a quote), "who want ...", "to ask"
+    doc = sent.doc
+    after = doc[token.i + 1] if token.i + 1 < sent.end else None
+    end_token = token
+    deps = {child.dep_ for child in token.children}
+    if after is not None and after.lower_ in lex.STANCE_PARTICLES.get(lemma, ()):
+        end_token = after  # "called for", "called on", "pointed to"
+    elif lemma == "call":
+        # "called the charges false", "called him 'a genius'": an object and what it is called.
+        if "dobj" not in deps or not deps & {"oprd", "xcomp", "ccomp", "attr"}:
+            return None
+    elif lemma in lex.STANCE_PARTICLES:
+        return None
+    elif lemma in lex.INFINITIVE_STANCE_VERBS:
+        if "xcomp" not in deps:
+            return None
+    elif (lemma == "continue" or not deps & _COMPLEMENTS) and not _introduces_quote(token, subject, after):
+        return None
+    if end_token is token:
+        end_token = _cue_end(token)
+    start = _verb_group(token).idx
+    end = end_token.idx + len(end_token.text)
+    phrase = _phrase(subject)
+    # Only unnamed sources ("officials urged", "critics accused") make a stance hearsay; anyone else's
+    # act of urging or planning ("a teenager asked") is on the record.
+    heads = lex.UNNAMED_SOURCE_HEADS - _ORDINARY_PEOPLE
+    unnamed = subject.lemma_.lower() in heads or subject.lower_ in heads
+    on_record = not (unnamed and not _has_own_name(subject)) and subject.lemma_.lower() not in lex.REPORT_NOUNS
+    return Cue("stance", doc.text[start:end], start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
+
+
+def _introduces_quote(token: Token, subject: Token, after: Token | None) -> bool:
+    """A verb that credits a quotation next to it: '"...?" Graham asked.', 'She continued, "..."', "He continued:"."""
+    if after is not None and after.text == ":":
+        return True
+    doc = token.doc
+    low = max(min(token.i, subject.i) - 2, 0)
+    high = min(max(token.i, subject.i) + 3, len(doc))
+    return any(doc[i].is_quote for i in range(low, high))
+
+
+def _passive(token: Token) -> bool:
+    """A passive verb: "was accused", or a bare participle with a subject, as in headlines ("X accused of")."""
+    if any(child.dep_ in ("auxpass", "nsubjpass") for child in token.children):
+        return True
+    has_aux = any(child.dep_ == "aux" for child in token.children)
+    return token.tag_ == "VBN" and not has_aux and token.dep_ in ("ROOT", "conj")
+
+
+_COMPLEMENTS = frozenset(["dobj", "ccomp", "xcomp", "prep", "dative", "oprd", "parataxis"])
+# "People want ...", "many urged ...": what people in general want is told, not heard from a source.
+_ORDINARY_PEOPLE = frozenset(["people", "person", "someone", "some", "many", "others"])
+_INTERLOCUTORS = frozenset(["i", "we", "you", "me", "us"])
+
+
+def _infinitive(token: Token) -> bool:
+    return any(child.dep_ == "aux" and child.lower_ == "to" for child in token.children)
+
+
+def _cue_end(token: Token) -> Token:
+    """The last word of a cue that ends in `token`: with the colon that opens a quotation ("said:")."""
+    if token.i + 1 < len(token.doc) and token.nbor(1).text == ":":
+        return token.nbor(1)
+    return token
 
 
 def _verb_group(token: Token) -> Token:
@@ -510,14 +686,22 @@ def _raised(token: Token, lemma: str) -> bool:
 
 
 def _subject(token: Token) -> Token | None:
-    for child in token.children:
-        if child.dep_ in ("nsubj", "csubj"):
-            return child
+    subjects = [child for child in token.children if child.dep_ in ("nsubj", "csubj")]
+    if subjects:
+        # '"... Full panic mode," said Leslie Wimes': of two subjects, the one after the verb speaks.
+        return subjects[-1] if len(subjects) > 1 and subjects[-1].i > token.i else subjects[0]
     if token.dep_ in ("conj", "xcomp") and token.head.i != token.i:
         return _subject(token.head)
     if token.tag_ == "VBG" and token.head.i != token.i:
         if token.dep_ == "advcl":  # "..., he said, adding that ..."
             return _subject(token.head)
+        if (
+            token.dep_ == "pcomp"
+            and token.lemma_.lower() in lex.SPEECH_VERBS
+            and token.head.dep_ == "prep"
+            and token.head.head.pos_ in ("VERB", "AUX")
+        ):
+            return _subject(token.head.head)  # "she responded by saying that ..."
         says_clause = any(child.dep_ in ("ccomp", "parataxis") for child in token.children)
         if token.dep_ == "acl" and says_clause and token.head.pos_ in ("NOUN", "PROPN", "PRON"):
             return token.head  # "a statement saying that ..."
@@ -534,19 +718,46 @@ def _passive_agent(token: Token) -> Token | None:
 
 
 def _phrase(head: Token) -> Span:
-    """The noun phrase headed by `head`, with coordinated heads ("X and Y"), stopping at a comma or
-    parenthesis: a trailing relative clause or apposition is left out, so that sources stay short."""
+    """The noun phrase headed by `head`, with coordinated heads ("X and Y"), a participle ("a union
+    representing nurses") and an apposition that says who the source is ("Jane Roe, a spokeswoman for
+    the mayor", "Rep. Jane Roe (D-Ohio)"), stopping before a relative clause, so that sources stay short."""
     doc = head.doc
     left = head.left_edge.i
     right = head.i
-    for child in head.rights:
-        if child.dep_ in ("prep", "compound", "amod", "poss", "nummod", "appos", "flat", "cc", "conj"):
+    rights = list(head.rights)
+    for number, child in enumerate(rights):
+        if child.dep_ in ("prep", "compound", "amod", "poss", "nummod", "appos", "flat", "cc", "conj") or (
+            child.dep_ == "acl" and _describes(child)
+        ):
             right = max(right, child.right_edge.i)
+        elif child.text in (",", "(") and number + 1 < len(rights) and rights[number + 1].dep_ == "appos":
+            continue  # "Michael Mulgrew, president of the union,": the apposition names the source
         else:
             break
-    while right > left and doc[right].is_punct:
+    while (
+        right + 2 < len(doc)
+        and doc[right + 1].text == "-"
+        and not doc[right].whitespace_
+        and not doc[right + 1].whitespace_
+    ):
+        right += 2  # "ex-wife" parsed as three words
+    opened = any(token.text == "(" for token in doc[left : right + 1])
+    if opened and right + 1 < len(doc) and doc[right + 1].text == ")":
+        right += 1
+    while right > left and doc[right].is_punct and not (opened and doc[right].text == ")"):
         right -= 1
     return doc[left : right + 1]
+
+
+def _describes(participle: Token) -> bool:
+    """A participle that says which party is meant ("a union representing nurses", "research
+    conducted by the institute"), not the verb of saying itself ("a statement saying that ...")."""
+    lemma = participle.lemma_.lower()
+    if participle.tag_ not in ("VBG", "VBN") or lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS:
+        return False
+    return lemma not in lex.STANCE_VERBS and not any(
+        child.dep_ in ("ccomp", "parataxis") for child in participle.children
+    )
 
 
 def _is_named(subject: Token) -> bool:
@@ -572,7 +783,16 @@ def _has_own_name(subject: Token) -> bool:
 
 
 def _negated(token: Token) -> bool:
-    return any(child.dep_ == "neg" or child.lower_ in ("never", "not", "n't") for child in token.children)
+    """A negation of the verb itself: "did not say", not the quoted '"Probably not," she said'."""
+    return any(
+        (child.dep_ == "neg" or child.lower_ in ("never", "not", "n't")) and not _punct_between(child, token)
+        for child in token.children
+    )
+
+
+def _punct_between(first: Token, second: Token) -> bool:
+    low, high = sorted((first.i, second.i))
+    return any(token.is_punct for token in first.doc[low + 1 : high])
 
 
 def _has_subject(token: Token) -> bool:

@@ -51,9 +51,9 @@ CONLL_DEV_ROWS = 1000
 FNC_DEV_MODULUS = 5
 FNC_STANCES = ("agree", "disagree", "discuss")
 EMERGENT_LABELS = ("for", "against", "observing")
-# Cue kinds that attribute content to someone ("X said", "according to X", "X denied"): the
-# ones scored against PolNeAR's Cue and Source spans (a denial only with its denier).
-ATTRIBUTING_KINDS = frozenset(["attribution", "denial"])
+# Cue kinds that attribute content to someone ("X said", "according to X", "X urged", "X denied"):
+# the ones scored against PolNeAR's Cue and Source spans (a denial only with its denier).
+ATTRIBUTING_KINDS = frozenset(["attribution", "stance", "denial"])
 UNCERTAIN_STATUSES = frozenset([ClaimStatus.SPECULATIVE, ClaimStatus.REPORTED])
 
 # FNC-1 body rule, chosen on the dev bodies: a body whose sentences are disputed often enough
@@ -279,10 +279,14 @@ def emergent_splits(claim_ids: Iterable[str]) -> dict[str, str]:
 
 
 def emergent_label(analysis: SentenceAnalysis) -> str:
-    """Disputed -> against; reported, speculative or attributed on the record ("X says") -> observing; else for."""
+    """Disputed -> against; reported, speculative or attributed on the record ("X says") -> observing; else for.
+
+    A party's own stance or act on the record ("Amazon plans ...", "X condemns ...") is asserted, not
+    reported: for.
+    """
     if analysis.status is ClaimStatus.DISPUTED:
         return "against"
-    if analysis.status is ClaimStatus.CONFIRMED and analysis.cue is None:
+    if analysis.status is ClaimStatus.CONFIRMED and (analysis.cue is None or analysis.cue.kind == "stance"):
         return "for"
     return "observing"
 
@@ -308,7 +312,8 @@ def _emergent(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dic
         "how_counted": (
             "the article headline analysed as one text (Title Case and ALL CAPS put in sentence case first); "
             "disputed -> against, reported or speculative -> observing, confirmed -> for unless an on-the-record "
-            'attribution confirmed it ("X says ...": the headline reports the claim) -> observing; accuracy '
+            'attribution confirmed it ("X says ...": the headline reports the claim) -> observing, but not a '
+            'stance on the record ("X plans ...", "X urges ...": the headline asserts it); accuracy '
             "over the three labels"
         ),
     }

@@ -163,3 +163,69 @@ def test_headline_case_is_normalised_without_moving_offsets() -> None:
         "The port authority said the ferry will resume."
     )
     assert normalise_case("WHO Says Outbreak Is Over") == "WHO says outbreak is over"
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "source", "cue"),
+    [
+        ("The union urged the board to delay the vote.", ClaimStatus.CONFIRMED, "The union", "urged"),
+        (
+            "Senator Diaz has called for an inquiry into the fire.",
+            ClaimStatus.CONFIRMED,
+            "Senator Diaz",
+            "has called for",
+        ),
+        ("The mayor called the proposal a waste of money.", ClaimStatus.CONFIRMED, "The mayor", "called"),
+        ("The museum plans to open a second wing.", ClaimStatus.CONFIRMED, "The museum", "plans"),
+        ("Critics accused the council of hiding the costs.", ClaimStatus.REPORTED, "Critics", "accused"),
+        ("The firm was accused of dumping waste in the river.", ClaimStatus.REPORTED, "unnamed sources", "accused"),
+        ("The band called a vocalist to the stage.", ClaimStatus.CONFIRMED, None, None),
+        ("A charity called Open Doors runs the shelter.", ClaimStatus.CONFIRMED, None, None),
+        (
+            "Ann Lee, a spokeswoman for the port, said the ferry was late.",
+            ClaimStatus.CONFIRMED,
+            "Ann Lee, a spokeswoman for the port",
+            "said",
+        ),
+        ("Rep. Tom Hall (D-Ohio) said the bill passed.", ClaimStatus.CONFIRMED, "Rep. Tom Hall (D-Ohio)", "said"),
+        (
+            '"The harbor is closed," said Ann Lee, the port director.',
+            ClaimStatus.CONFIRMED,
+            "Ann Lee, the port director",
+            "said",
+        ),
+        ('"The river is clean." ― Maria Gomez', ClaimStatus.CONFIRMED, "Maria Gomez", "―"),
+        ("LEE: We will rebuild the pier before the summer.", ClaimStatus.CONFIRMED, "LEE", ":"),
+        ("BREAKING: The bridge will reopen on Monday.", ClaimStatus.CONFIRMED, None, None),
+        ('"Will it reopen? Probably not," the mayor said.', ClaimStatus.SPECULATIVE, None, "Probably"),
+    ],
+)
+def test_stance_apposition_and_credit_rules(
+    text: str, status: ClaimStatus, source: str | None, cue: str | None
+) -> None:
+    analysis = analyse_text(text)
+    assert analysis.status is status, (text, analysis)
+    if source is not None:
+        assert analysis.cue is not None and analysis.cue.source == source, analysis
+    if cue is not None:
+        assert analysis.cue is not None and analysis.cue.text == cue, analysis
+    else:
+        assert analysis.cue is None, analysis
+
+
+def test_negation_inside_a_quotation_does_not_cancel_its_credit() -> None:
+    analysis = analyse_text('"Probably not," the mayor said.')
+    assert any(cue.kind == "attribution" and cue.source == "the mayor" for cue in analysis.cues), analysis
+
+
+def test_a_credit_cut_off_by_the_parser_is_given_back_to_its_quotation() -> None:
+    from index.claims import analyse_sentence, load_nlp
+
+    doc = load_nlp()('"We are winning the war!" an aide said. The meeting ended at noon.')
+    sentences = list(doc.sents)
+    if len(sentences) < 3:
+        pytest.skip("the parser kept the quotation and its credit together")
+    quotation = analyse_sentence(sentences[0])
+    assert quotation.status is ClaimStatus.REPORTED and quotation.cue is not None
+    assert quotation.cue.source == "an aide"
+    assert analyse_sentence(sentences[2]).cue is None
