@@ -22,9 +22,27 @@ def is_article_change(_change: object, path: str) -> bool:
 def watch_corpus(
     config: IndexConfig, update: Callable[[], IndexReport], stop: Event | None = None
 ) -> Iterator[IndexReport]:
-    """Yield a report after each batch of article changes; watchfiles debounces bursts of writes."""
+    """Yield a report after each batch of article changes; watchfiles debounces bursts of writes.
+
+    Once the watcher is running (its first idle tick), one catch-up update covers files that
+    changed between the caller's last update and the watcher's start.
+    """
+    caught_up = False
     for changes in watch(
-        config.corpus_dir, watch_filter=is_article_change, stop_event=stop, debounce=800, step=200, recursive=True
+        config.corpus_dir,
+        watch_filter=is_article_change,
+        stop_event=stop,
+        debounce=800,
+        step=200,
+        recursive=True,
+        yield_on_timeout=True,
+        rust_timeout=1000,
     ):
-        log.info("corpus changed: %d file events", len(changes))
-        yield update()
+        if not changes and caught_up:
+            continue
+        if changes:
+            log.info("corpus changed: %d file events", len(changes))
+        report = update()
+        if changes or report.changed:
+            yield report
+        caught_up = True
