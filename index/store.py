@@ -244,11 +244,13 @@ class IndexStore:
     def delete_articles(self, generation: str, ids: Sequence[str]) -> None:
         if not ids:
             return
+        # Catalog first: readers serve only chunks the catalog vouches for, so a crash between
+        # the two deletes leaves orphan chunks (swept later), never an article without its text.
         catalog, chunks = self.catalog(generation), self.chunks(generation)
         for start in range(0, len(ids), 500):
             batch = list(ids[start : start + 500])
-            self._guard(lambda batch=batch: chunks.delete(where={"article_id": {"$in": batch}}))
             self._guard(lambda batch=batch: catalog.delete(ids=batch))
+            self._guard(lambda batch=batch: chunks.delete(where={"article_id": {"$in": batch}}))
 
     def delete_stale_chunks(self, generation: str, article_id: str, keep_hash: str) -> None:
         chunks = self.chunks(generation)
