@@ -100,7 +100,7 @@ def answer_question(
     if not drafts:
         if says_nothing(generated):
             return abstain(question, mode.value, removed=removed)
-        answer = extractive_answer(
+        return extractive_answer(
             question,
             evidence,
             engine.retriever.embed_model,
@@ -108,13 +108,11 @@ def answer_question(
             removed=removed,
             notes=["no generated sentence passed the checks; showing the article sentences instead"],
         )
-        return answer
     drafts = mark_conflicts(drafts, engine.retriever.embed_model)
     return finish(question, mode.value, drafts, removed=removed)
 
 
 def _fallback(question: str, evidence: list, engine: AnswerEngine, note: str) -> Answer:
-    answer = extractive_answer(
+    return extractive_answer(
         question, evidence, engine.retriever.embed_model, notes=[note + "; showing the extractive answer"]
     )
-    return answer

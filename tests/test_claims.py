@@ -123,6 +123,18 @@ def test_article_without_reports_on_names_its_own_outlet() -> None:
     ]
 
 
+def assert_analysis(text: str, status: ClaimStatus, source: str | None, cue: str | None) -> None:
+    """The status, and the cue and source of the deciding cue (no cue at all when `cue` is None)."""
+    analysis = analyse_text(text)
+    assert analysis.status is status, (text, analysis)
+    if source is not None:
+        assert analysis.cue is not None and analysis.cue.source == source, analysis
+    if cue is not None:
+        assert analysis.cue is not None and analysis.cue.text == cue, analysis
+    else:
+        assert analysis.cue is None, analysis
+
+
 @pytest.mark.parametrize(
     ("text", "status", "source", "cue"),
     [
@@ -145,14 +157,7 @@ def test_article_without_reports_on_names_its_own_outlet() -> None:
     ],
 )
 def test_rules_measured_by_the_evaluation(text: str, status: ClaimStatus, source: str | None, cue: str | None) -> None:
-    analysis = analyse_text(text)
-    assert analysis.status is status, (text, analysis)
-    if source is not None:
-        assert analysis.cue is not None and analysis.cue.source == source, analysis
-    if cue is not None:
-        assert analysis.cue is not None and analysis.cue.text == cue, analysis
-    else:
-        assert analysis.cue is None, analysis
+    assert_analysis(text, status, source, cue)
 
 
 def test_headline_case_is_normalised_without_moving_offsets() -> None:
@@ -203,14 +208,7 @@ def test_headline_case_is_normalised_without_moving_offsets() -> None:
 def test_stance_apposition_and_credit_rules(
     text: str, status: ClaimStatus, source: str | None, cue: str | None
 ) -> None:
-    analysis = analyse_text(text)
-    assert analysis.status is status, (text, analysis)
-    if source is not None:
-        assert analysis.cue is not None and analysis.cue.source == source, analysis
-    if cue is not None:
-        assert analysis.cue is not None and analysis.cue.text == cue, analysis
-    else:
-        assert analysis.cue is None, analysis
+    assert_analysis(text, status, source, cue)
 
 
 def test_negation_inside_a_quotation_does_not_cancel_its_credit() -> None:
