@@ -30,6 +30,8 @@ app.add_typer(eval_app, name="eval")
 console = Console()
 errors = Console(stderr=True)
 log = logging.getLogger("factdesk")
+# Internal-error tracebacks go to errors.log in the data folder, once the settings name it.
+_incident_folder = Path(".factdesk")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -69,6 +71,8 @@ def main(
     except ValidationError as error:
         raise UserError(f"bad setting: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}") from error
     ctx.obj = {"settings": settings}
+    global _incident_folder
+    _incident_folder = settings.data_dir
 
 
 @app.command("index")
@@ -255,7 +259,7 @@ def _log_incident(incident: str, error: BaseException) -> str:
     import traceback
     from datetime import UTC, datetime
 
-    path = Path(".factdesk") / "errors.log"
+    path = _incident_folder / "errors.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as file:

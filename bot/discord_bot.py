@@ -501,8 +501,8 @@ def run_discord(settings: Settings) -> None:
             "(Bot > Reset Token) into it; see docs/discord.md"
         )
     engine = AnswerEngine(settings)
-    watch = settings.corpus_dir.is_dir()
-    if not watch:
+    watch = settings.discord_watch and settings.corpus_dir.is_dir()
+    if settings.discord_watch and not watch:
         log.warning("corpus folder %s not found: answering from the index without watching", settings.corpus_dir)
     bot = FactdeskBot(Desk(settings, engine), watch=watch)
     try:

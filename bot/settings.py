@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     discord_reindex_role: str | None = None
     discord_announce_channel: int | None = None
     discord_use_threads: bool = False
+    # Off when another process (a `factdesk index --watch` against a Chroma server) keeps the index.
+    discord_watch: bool = True
     discord_user_rate: int = Field(default=5, ge=1)
     discord_channel_rate: int = Field(default=20, ge=1)
     discord_rate_window_s: float = Field(default=60.0, gt=0)

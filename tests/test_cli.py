@@ -142,3 +142,25 @@ def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
     assert process.returncode == 0  # Ctrl-C ends the watch cleanly
+
+
+def test_internal_error_is_one_line_with_details_in_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot import cli
+
+    def broken_update(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk gremlin")
+
+    write_article(tmp_path / "corpus", "a.md", title="T", outlet="O", body="Text.")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "run_update", broken_update)
+    monkeypatch.setattr(sys, "argv", ["factdesk", "--data-dir", str(tmp_path / "elsewhere"), "index"])
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 70
+    incident = re.search(r"internal error ([0-9a-f]{8}): RuntimeError: disk gremlin", capsys.readouterr().err)
+    assert incident is not None
+    log = (tmp_path / "elsewhere" / "errors.log").read_text()
+    assert f"incident {incident.group(1)}" in log and "Traceback" in log
+    assert not (tmp_path / ".factdesk").exists()

@@ -649,6 +649,17 @@ def test_a_refused_token_is_one_clear_error_that_does_not_show_the_token(
     assert token not in str(error.value) and token not in caplog.text
 
 
+@pytest.mark.parametrize("discord_watch", [True, False])
+def test_the_corpus_watcher_can_be_switched_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, discord_watch: bool
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr("bot.discord_bot.AnswerEngine", lambda settings: SimpleNamespace(store=None))
+    monkeypatch.setattr(FactdeskBot, "run", lambda self, token, **kwargs: started.append(self.watch))
+    run_discord(make_settings(tmp_path, tmp_path / "data", discord_token="abc", discord_watch=discord_watch))
+    assert started == [discord_watch]
+
+
 # --- the watched corpus ---------------------------------------------------------------------
 
 
