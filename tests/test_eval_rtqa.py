@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.eval_rtqa import contains, coverage, retrieval_scores
+from bot.eval_rtqa import Question, choose, contains, evidence_passages, retrieval_scores, support_choices
 from tests.conftest import REPO, make_settings
 
 DATA = REPO.parent / "shared" / "data" / "realtimeqa-2024"
@@ -16,10 +16,47 @@ DATA = REPO.parent / "shared" / "data" / "realtimeqa-2024"
 def test_scoring_helpers() -> None:
     assert contains("President Tsai Ing-wen said", "Tsai Ing-wen")
     assert not contains("Tsainan", "Tsai")
-    assert coverage("Lai Ching-te won", "Lai Ching-te") == 1.0
-    assert coverage("Lai won", "Lai Ching-te") == pytest.approx(1 / 3)
     scores = retrieval_scores([1, 3, None, 12])
     assert scores == {"hit@1": 0.25, "hit@5": 0.5, "hit@10": 0.5, "mrr": round((1 + 1 / 3 + 1 / 12) / 4, 4)}
+
+
+@pytest.mark.parametrize(
+    ("text", "choices", "expected"),
+    [
+        ("How many days will the Harbor Bridge be closed?", ("7 days", "10 days", "14 days", "30 days"), 2),
+        (
+            "How many days will the Harbor Bridge be closed?",
+            ("7 days", "10 days", "None of the above", "30 days"),
+            None,
+        ),
+        (
+            "Which library reopened after a flood?",
+            ("Lakeside library", "Riverside public library", "Central library", "Hill library"),
+            1,
+        ),
+        (
+            "Who plans to sell the port authority?",
+            ("Governor Lee", "Mayor Dana Ortiz", "Chief Ray", "Senator Moss"),
+            1,
+        ),
+        (
+            "Who plans to sell the port authority?",
+            ("Governor Lee", "None of the above", "Chief Ray", "Senator Moss"),
+            None,
+        ),
+    ],
+)
+def test_the_offline_choice_is_the_supported_one_or_none(
+    news_engine: object, text: str, choices: tuple[str, ...], expected: int | None
+) -> None:
+    question = Question(id="q", date="2024/03/05", text=text, choices=choices, answer=expected or 0)
+    supports = support_choices(question, news_engine, evidence_passages(question, news_engine))  # type: ignore[arg-type]
+    picked = choose(supports, abstain=True)
+    if expected is None:
+        assert picked is None
+    else:
+        assert picked is not None and picked.number == expected
+        assert choices[picked.number].split()[0].lower() in (picked.quote or "").lower()  # cited by its sentence
 
 
 @pytest.mark.slow
@@ -40,6 +77,10 @@ def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
         assert values["hit@1"] <= values["hit@5"] <= values["hit@10"]
     if results["answer_in_no_article"] < results["questions"]:
         assert results["retrieval"]["hybrid"]["hit@10"] > 0  # the gold article is found for some question
-    picked = [answer for answer in results["answers"] if answer["picked"] is not None]
-    assert all(answer["quote"] for answer in picked)  # every pick is cited by a sentence
+    assert all(
+        answer["picked"] is not None and answer["quote"] and answer["cited_article"] for answer in results["answers"]
+    )
     assert 0.0 <= results["multiple_choice"]["accuracy"] <= 1.0 and 0.0 <= results["nota"]["accuracy"] <= 1.0
+    careful = results["abstention"]
+    assert careful["right"] + careful["abstained"] + careful["wrong"] == pytest.approx(1.0, abs=1e-3)
+    assert careful["right"] <= results["multiple_choice"]["accuracy"]  # abstaining never adds right answers
