@@ -177,9 +177,14 @@ def _split_front_matter(text: str) -> tuple[str, str]:
     raise ArticleError("front matter is not closed by a '---' line")
 
 
+# libyaml's parser when PyYAML has it (its wheels do): the pure-Python one was three quarters of
+# a no-change re-index of 8,800 articles.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _validate_meta(front: str) -> ArticleMeta:
     try:
-        data = yaml.safe_load(front)
+        data = yaml.load(front, Loader=_YAML_LOADER)  # a safe loader: builds plain data only
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
