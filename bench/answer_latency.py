@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/answer_latency.py                    # seed corpus + 200 generated articles
     .venv/bin/python bench/answer_latency.py --articles 2000 --modes extractive llama-cpp
+    .venv/bin/python bench/answer_latency.py --rtqa .factdesk/eval-rtqa-test-quick100   # a RealTimeQA index
+
+With --rtqa, the index `factdesk eval rtqa` built is measured as it is (nothing re-indexed),
+with that split's quiz questions.
 
 The baseline in the same run is a plain llama-index dense retriever on the same Chroma
 collection (top 8, no sentences, no statuses, no checks): what answering adds on top of
@@ -46,6 +50,16 @@ def _ask(question: str, *, engine: object, mode: object) -> object:
     return answer_question(question, engine, mode=mode)  # type: ignore[arg-type]
 
 
+def rtqa_questions(work: Path, count: int = 20) -> list[str]:
+    """Quiz questions of the split the work folder was built for (its name says which)."""
+    from bot.eval_rtqa import load_questions, split_by_date
+
+    data = REPO.parent / "shared" / "data" / "realtimeqa-2024"
+    split = "dev" if "-dev-" in work.name else "test"
+    ordered = split_by_date(load_questions(data / "qa.jsonl.gz"), split)
+    return [question.text for question in ordered[:: max(1, len(ordered) // count)][:count]]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -57,6 +71,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["extractive"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rtqa", type=Path, help="work folder of a `factdesk eval rtqa` run, measured as it is")
     args = parser.parse_args()
 
     from generated_news import write_corpus
@@ -67,19 +82,35 @@ def main() -> None:
     from bot.settings import AnswerMode, Settings
     from index import update_index
 
+    questions = QUESTIONS
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
-        shutil.copytree(REPO / "corpus", root / "corpus")
-        write_corpus(root / "corpus" / "generated", args.articles)
-        settings = Settings(
-            _env_file=None,
-            corpus_dir=root / "corpus",
-            data_dir=root / "data",  # type: ignore[call-arg]
-            threads=args.threads,
-        )
-        report = update_index(settings.index_config())
+        if args.rtqa:
+            settings = Settings(
+                _env_file=None,
+                corpus_dir=args.rtqa / "corpus",
+                data_dir=args.rtqa / "data",  # type: ignore[call-arg]
+                collection="rtqa",
+                threads=args.threads,
+            )
+            questions = rtqa_questions(args.rtqa)
+        else:
+            shutil.copytree(REPO / "corpus", root / "corpus")
+            write_corpus(root / "corpus" / "generated", args.articles)
+            settings = Settings(
+                _env_file=None,
+                corpus_dir=root / "corpus",
+                data_dir=root / "data",  # type: ignore[call-arg]
+                threads=args.threads,
+            )
+            update_index(settings.index_config())
+        started = time.perf_counter()
         engine = AnswerEngine(settings)
-        print(f"index: {len(report.added)} articles, {report.chunks_written} chunks; {args.threads} thread(s)")
+        _ask(questions[0], engine=engine, mode=AnswerMode.EXTRACTIVE)
+        cold = time.perf_counter() - started
+        status = engine.store.status()
+        print(f"index: {status.articles} articles, {status.chunks} chunks; {args.threads} thread(s)")
+        print(f"loading the bot and its first answer (models, keyword index over all chunks): {cold:.1f} s")
 
         store = engine.store
         baseline = VectorStoreIndex.from_vector_store(
@@ -93,7 +124,7 @@ def main() -> None:
                 call(question)
             first, repeated = [], []
             for round_number in range(args.rounds):
-                for question in QUESTIONS:
+                for question in questions:
                     started = time.perf_counter()
                     call(question)
                     (first if round_number == 0 else repeated).append((time.perf_counter() - started) * 1000)

@@ -881,9 +881,7 @@ def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[l
     for number, paragraph in jobs:
         if is_instruction_like(paragraph.text):
             hostile[number].append((paragraph.start, paragraph.start + len(paragraph.text)))
-    return [
-        _attribute(article, rows, spans) for article, rows, spans in zip(articles, analysed, hostile, strict=True)
-    ]
+    return [_attribute(article, rows, spans) for article, rows, spans in zip(articles, analysed, hostile, strict=True)]
 
 
 def _attribute(
