@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -101,10 +103,10 @@ def index_command(
             render_report(console, report)
 
 
-def run_update(settings: Settings, *, rebuild: bool = False) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
-
-    from index import update_index
+@contextmanager
+def progress_bars() -> Iterator[Callable[[str, int, int], None]]:
+    """One bar per stage on stderr, so long work shows how far it is without touching --json output."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(
         "[progress.description]{task.description}",
@@ -115,12 +117,21 @@ def run_update(settings: Settings, *, rebuild: bool = False) -> Any:
         console=errors,
         transient=True,
     ) as progress:
-        task = progress.add_task("embedding articles", total=None)
+        tasks: dict[str, TaskID] = {}
 
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def advance(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
 
-        return update_index(settings.index_config(), rebuild=rebuild, progress=advance)
+        yield advance
+
+
+def run_update(settings: Settings, *, rebuild: bool = False) -> Any:
+    from index import update_index
+
+    with progress_bars() as advance:
+        return update_index(settings.index_config(), rebuild=rebuild, progress=partial(advance, "embedding articles"))
 
 
 @app.command()
@@ -205,7 +216,10 @@ def eval_rtqa(
     folder = data / "realtimeqa-2024"
     if not (folder / "qa.jsonl.gz").is_file():
         raise UserError(f"RealTimeQA data not found in {folder}")
-    results = evaluate_rtqa(_settings(ctx), folder, quick=quick, split=split, questions_in_quick=questions)
+    with progress_bars() as advance:
+        results = evaluate_rtqa(
+            _settings(ctx), folder, quick=quick, split=split, questions_in_quick=questions, progress=advance
+        )
     if out:
         # The file may be committed: keep ids and picks, never the article sentences quoted.
         saved = {**results, "answers": [{k: v for k, v in a.items() if k != "quote"} for a in results["answers"]]}

@@ -26,8 +26,9 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -260,7 +261,9 @@ def evaluate_rtqa(
     split: str = "test",
     questions_in_quick: int = 20,
     work_dir: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
+    """`progress(stage, done, total)` hears about embedding and answering: a full run takes hours."""
     started = time.perf_counter()
     questions = split_by_date(load_questions(data / "qa.jsonl.gz"), split)
     if quick:
@@ -273,7 +276,10 @@ def evaluate_rtqa(
     per_question = write_articles(data, {q.id for q in questions}, corpus)
     eval_settings = settings.model_copy(update={"corpus_dir": corpus, "data_dir": work / "data", "collection": "rtqa"})
     index_started = time.perf_counter()
-    report = update_index(eval_settings.index_config())
+    report = update_index(
+        eval_settings.index_config(),
+        progress=partial(progress, "embedding articles") if progress else None,
+    )
     index_seconds = time.perf_counter() - index_started
     engine = AnswerEngine(eval_settings)
     llm = None if settings.llm is AnswerMode.EXTRACTIVE else build_llm(settings, settings.llm)
@@ -283,7 +289,7 @@ def evaluate_rtqa(
     tally = dict.fromkeys(("forced", "answerable", "answerable_right", "right", "abstained", "wrong", "nota"), 0)
     tally.update(llm=0, llm_unread=0)
     answers = []
-    for question in questions:
+    for number, question in enumerate(questions, start=1):
         holders = {a for a in per_question.get(question.id, []) if contains(bodies.get(a, ""), question.gold)}
         if holders:
             tally["answerable"] += 1
@@ -321,6 +327,8 @@ def evaluate_rtqa(
             tally["nota"] += (pick is None and twin.answer == nota_index) or (
                 pick is not None and pick.number == twin.answer
             )
+        if progress:
+            progress("answering questions", number, len(questions))
     count = len(questions) or 1
     return {
         "split": split,

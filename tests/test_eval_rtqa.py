@@ -111,8 +111,18 @@ def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
     from bot.eval_rtqa import evaluate_rtqa
 
     settings = make_settings(tmp_path / "unused", tmp_path / "data", threads=2)
-    results = evaluate_rtqa(settings, DATA, quick=True, split="dev", questions_in_quick=6)
+    reached: dict[str, tuple[int, int]] = {}
+    results = evaluate_rtqa(
+        settings,
+        DATA,
+        quick=True,
+        split="dev",
+        questions_in_quick=6,
+        progress=lambda stage, done, total: reached.__setitem__(stage, (done, total)),
+    )
     json.dumps(results)
+    assert reached["embedding articles"] == (results["index"]["added"], results["index"]["added"])
+    assert reached["answering questions"] == (6, 6)
     assert results["questions"] == 6
     assert results["articles"] >= 20 and results["chunks"] > results["articles"]
     assert results["index"]["problems"] == 0
