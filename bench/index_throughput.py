@@ -195,7 +195,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--source", choices=["generated", "rtqa"], default="generated")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--json", action="store_true", help="also write bench/results/index_<source>_<n>.json")
+    parser.add_argument(
+        "--json", action="store_true", help="also write bench/results/index_<source>_<n>[_no_change].json"
+    )
     parser.add_argument(
         "--no-change-only",
         action="store_true",
@@ -221,6 +223,8 @@ def main() -> None:
         if args.no_change_only:
             result = run_worker("no-change-at-scale", root / "corpus", root / "scale", args.threads)
             print(f"no-change re-index of {result['articles']} {args.source} articles: {result['no_change_s']:.2f} s")
+            if args.json:
+                save(f"index_{args.source}_{len(paths)}_no_change.json", {"source": args.source, "no_change": result})
             return
         print(
             f"{len(paths)} {args.source} articles, {chars / len(paths):,.0f} characters each on average, "
@@ -265,23 +269,23 @@ def main() -> None:
         f"{again['changed']} articles (1%) changed: {again['one_percent_s']:.2f} s"
     )
     if args.json:
-        out = Path(__file__).resolve().parent / "results" / f"index_{args.source}_{len(paths)}.json"
-        out.write_text(
-            json.dumps(
-                {
-                    "source": args.source,
-                    "articles": len(paths),
-                    "threads": args.threads,
-                    "plain": plain,
-                    "factdesk": ours,
-                    "reindex": again,
-                    "date": time.strftime("%Y-%m-%d"),
-                },
-                indent=2,
-            )
-            + "\n"
+        save(
+            f"index_{args.source}_{len(paths)}.json",
+            {
+                "source": args.source,
+                "articles": len(paths),
+                "threads": args.threads,
+                "plain": plain,
+                "factdesk": ours,
+                "reindex": again,
+            },
         )
-        print(f"wrote {out}")
+
+
+def save(name: str, results: dict[str, object]) -> None:
+    out = Path(__file__).resolve().parent / "results" / name
+    out.write_text(json.dumps({**results, "date": time.strftime("%Y-%m-%d")}, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ only the articles retrieved for them; the full run indexes every article of the 
   question+choice to a sentence is added. The best-supported choice is cited by its sentence.
   Accuracy is reported for a forced choice, as a quiz taker must answer.
 * abstention: factdesk's own rule, "none of the above" (the articles do not say) when the best
-  choice's support is below a threshold; scored +1 right, 0 none, -1 wrong, and
-  on the NOTA twins (the gold choice replaced by "None of the above"). Weights and thresholds
-  were set on the dev split only.
+  choice's support is below a threshold; scored +1 right, 0 none, -1 wrong, and on the NOTA
+  twins. A twin drops one choice at random and adds "None of the above", so in about a quarter
+  of them "none" is the right answer (the gold choice was dropped) and in the rest a real choice
+  still is: reported are the accuracy on all twins, how often "none" is said where it is right,
+  and how often it is said where a real choice was right. Weights and thresholds were set on the
+  dev split only.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -45,10 +49,12 @@ from index import update_index
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
-NOTA = "none of the above"
+log = logging.getLogger(__name__)
+
 QUESTION_PASSAGES = 8
 CHOICE_PASSAGES = 3
 EVIDENCE_SENTENCES = 48
+LETTERS = "ABCD"  # a generating model answers by letter; "none of the above" gets none
 LLM_SENTENCES = 8  # evidence sentences shown to a generating model (SmolLM2 has a 2k context)
 # The offline choice rule, set on 80 dev questions (a grid over these two; see the module doc).
 SIMILARITY_WEIGHT = 0.25
@@ -95,6 +101,11 @@ def split_by_date(questions: list[Question], split: str) -> list[Question]:
     return ordered[:half] if split == "dev" else ordered[half:]
 
 
+def spread(questions: list[Question], count: int) -> list[Question]:
+    """`count` questions spread evenly over a split ordered by date: quick mode's sample."""
+    return questions[:: max(1, len(questions) // count)][:count]
+
+
 def article_id(url: str) -> str:
     return "rtqa-" + hashlib.sha1(url.encode()).hexdigest()[:16]
 
@@ -133,6 +144,11 @@ def _normalise(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+def is_nota(choice: str) -> bool:
+    """A "none of the above" choice, also as the data spells it now and then ("None of these candidates")."""
+    return re.sub(r"^[a-d] ", "", _normalise(choice)).startswith("none of")
+
+
 def contains(text: str, answer: str) -> bool:
     needle = _normalise(answer)
     return bool(needle) and f" {needle} " in f" {_normalise(text)} "
@@ -165,7 +181,7 @@ def support_choices(question: Question, engine: AnswerEngine, passages: list[Pas
     """Score every real choice against the same evidence: sentences of the retrieved passages."""
     embed = engine.retriever.embed_model
     evidence = gather_evidence(question.text, passages, embed, limit=EVIDENCE_SENTENCES)
-    candidates = [(i, c) for i, c in enumerate(question.choices) if _normalise(c) != NOTA]
+    candidates = [(i, c) for i, c in enumerate(question.choices) if not is_nota(c)]
     terms = {i: content_terms(c) for i, c in candidates}
     # Words every choice shares ("cents", "Awards") say nothing about which one is right.
     shared = set.intersection(*terms.values()) if terms else set()
@@ -198,7 +214,7 @@ def evidence_passages(question: Question, engine: AnswerEngine) -> list[Passage]
     """
     pooled = {p.chunk_id: p for p in engine.retriever.search(question.text, top_k=QUESTION_PASSAGES)}
     for choice in question.choices:
-        if _normalise(choice) != NOTA:
+        if not is_nota(choice):
             for passage in engine.retriever.search(f"{question.text} {choice}", top_k=CHOICE_PASSAGES):
                 pooled.setdefault(passage.chunk_id, passage)
     return list(pooled.values())
@@ -226,14 +242,16 @@ LLM_SYSTEM = (
 
 
 def llm_choose(question: Question, engine: AnswerEngine, passages: list[Passage], llm: LLM) -> int | None:
-    """The choice a generating model picks from the best evidence sentences; None if unreadable."""
+    """The choice a generating model picks from the best evidence sentences; None if unreadable.
+
+    A failing backend raises: the caller counts it apart from replies that name no choice.
+    """
     from llama_index.core.llms import ChatMessage, MessageRole
 
     evidence = gather_evidence(question.text, passages, engine.retriever.embed_model)[:LLM_SENTENCES]
-    choices = [(i, c) for i, c in enumerate(question.choices) if _normalise(c) != NOTA]
-    letters = "ABCD"
+    choices = [(i, c) for i, c in enumerate(question.choices) if not is_nota(c)]
     sources = "\n".join(f"[{n}] {fence(item.sentence.text)}" for n, item in enumerate(evidence, start=1))
-    options = "\n".join(f"{letters[k]}) {fence(choice)}" for k, (_, choice) in enumerate(choices))
+    options = "\n".join(f"{LETTERS[k]}) {fence(choice)}" for k, (_, choice) in enumerate(choices))
     user = (
         f"<sources>\n{sources}\n</sources>\n\n<question>{fence(question.text)}</question>\n\n"
         f"Choices:\n{options}\n\nAnswer with one letter."
@@ -244,9 +262,25 @@ def llm_choose(question: Question, engine: AnswerEngine, passages: list[Passage]
         ).message.content
         or ""
     )
-    valid = letters[: len(choices)]
-    found = re.match(rf"\W*([{valid}])\b", reply) or re.search(rf"answer is\W*([{valid}])\b", reply, re.I)
-    return choices[letters.index(found.group(1))][0] if found else None
+    letter = read_letter(reply, [choice for _, choice in choices])
+    return None if letter is None else choices[letter][0]
+
+
+def read_letter(reply: str, choices: list[str]) -> int | None:
+    """Which of the lettered `choices` a reply names: "B", "(B)", "B) 14 days", "The answer is B".
+
+    A reply that merely starts with a capital A ("A new law...") names no choice.
+    """
+    valid = LETTERS[: len(choices)]
+    if found := re.match(rf"\W*\(?([{valid}])\s*(?:[).:\]*]|\n|$)", reply):
+        return LETTERS.index(found.group(1))
+    if found := re.match(rf"\W*([{valid}]) +(.+)", reply, re.S):
+        number = LETTERS.index(found.group(1))
+        if _normalise(found.group(2)).startswith(_normalise(choices[number])[:12]):
+            return number
+    if found := re.search(rf"(?i:answer)(?:\s+is)?\W*\(?([{valid}])\b", reply):
+        return LETTERS.index(found.group(1))
+    return None
 
 
 def choice_score(item: ChoiceSupport) -> float:
@@ -267,14 +301,15 @@ def evaluate_rtqa(
     started = time.perf_counter()
     questions = split_by_date(load_questions(data / "qa.jsonl.gz"), split)
     if quick:
-        step = max(1, len(questions) // questions_in_quick)
-        questions = questions[::step][:questions_in_quick]
+        questions = spread(questions, questions_in_quick)
     twins = {q.id: q for q in load_questions(data / "qa_nota.jsonl.gz")}
     size = f"quick{questions_in_quick}" if quick else "full"
     work = work_dir or settings.data_dir / f"eval-rtqa-{split}-{size}"
     corpus = work / "corpus"
     per_question = write_articles(data, {q.id for q in questions}, corpus)
     eval_settings = settings.model_copy(update={"corpus_dir": corpus, "data_dir": work / "data", "collection": "rtqa"})
+    # Before indexing: a missing model or key should fail now, not after an hour of embedding.
+    llm = None if settings.llm is AnswerMode.EXTRACTIVE else build_llm(settings, settings.llm)
     index_started = time.perf_counter()
     report = update_index(
         eval_settings.index_config(),
@@ -282,12 +317,12 @@ def evaluate_rtqa(
     )
     index_seconds = time.perf_counter() - index_started
     engine = AnswerEngine(eval_settings)
-    llm = None if settings.llm is AnswerMode.EXTRACTIVE else build_llm(settings, settings.llm)
     bodies = {record.id: record.body for record in engine.store.articles(engine.store.pointer().active)}
 
     ranks: dict[str, list[int | None]] = {"bm25": [], "dense": [], "hybrid": []}
-    tally = dict.fromkeys(("forced", "answerable", "answerable_right", "right", "abstained", "wrong", "nota"), 0)
-    tally.update(llm=0, llm_unread=0)
+    tally = dict.fromkeys(("forced", "answerable", "answerable_right", "right", "abstained", "wrong"), 0)
+    tally.update(llm=0, llm_unread=0, llm_failed=0)
+    twin_tally = dict.fromkeys(("right", "none_gold", "none_said_right", "real_gold", "none_said_wrong"), 0)
     answers = []
     for number, question in enumerate(questions, start=1):
         holders = {a for a in per_question.get(question.id, []) if contains(bodies.get(a, ""), question.gold)}
@@ -299,9 +334,14 @@ def evaluate_rtqa(
         passages = evidence_passages(question, engine)
         supports = support_choices(question, engine, passages)
         if llm is not None:
-            chosen = llm_choose(question, engine, passages, llm)
-            tally["llm"] += chosen == question.answer
-            tally["llm_unread"] += chosen is None
+            try:
+                chosen = llm_choose(question, engine, passages, llm)
+            except Exception as error:  # noqa: BLE001 - one failed call must not end an hour-long run
+                log.warning("%s failed on %s: %s: %s", settings.llm.value, question.id, type(error).__name__, error)
+                tally["llm_failed"] += 1
+            else:
+                tally["llm"] += chosen == question.answer
+                tally["llm_unread"] += chosen is None
         forced = choose(supports, abstain=False)
         if forced is not None and forced.number == question.answer:
             tally["forced"] += 1
@@ -323,10 +363,10 @@ def evaluate_rtqa(
         twin = twins.get(question.id + "_nota")
         if twin is not None:
             pick = choose(support_choices(twin, engine, evidence_passages(twin, engine)), abstain=True)
-            nota_index = next(i for i, c in enumerate(twin.choices) if _normalise(c) == NOTA)
-            tally["nota"] += (pick is None and twin.answer == nota_index) or (
-                pick is not None and pick.number == twin.answer
-            )
+            none_is_right = is_nota(twin.gold)
+            twin_tally["none_gold" if none_is_right else "real_gold"] += 1
+            twin_tally["right"] += (None if pick is None else pick.number) == (None if none_is_right else twin.answer)
+            twin_tally["none_said_right" if none_is_right else "none_said_wrong"] += pick is None
         if progress:
             progress("answering questions", number, len(questions))
     count = len(questions) or 1
@@ -354,13 +394,20 @@ def evaluate_rtqa(
             "wrong": round(tally["wrong"] / count, 4),
             "score_plus_minus": round((tally["right"] - tally["wrong"]) / count, 4),
         },
-        "nota": {"accuracy": round(tally["nota"] / count, 4)},
+        "nota": {
+            "twins": twin_tally["none_gold"] + twin_tally["real_gold"],
+            "accuracy": round(twin_tally["right"] / max(1, twin_tally["none_gold"] + twin_tally["real_gold"]), 4),
+            "none_is_right": twin_tally["none_gold"],
+            "none_said_when_right": round(twin_tally["none_said_right"] / max(1, twin_tally["none_gold"]), 4),
+            "none_said_when_wrong": round(twin_tally["none_said_wrong"] / max(1, twin_tally["real_gold"]), 4),
+        },
         **(
             {
                 "llm_multiple_choice": {
                     "mode": settings.llm.value,
                     "accuracy": round(tally["llm"] / count, 4),
                     "unreadable_replies": round(tally["llm_unread"] / count, 4),
+                    "failed_calls": tally["llm_failed"],
                 }
             }
             if llm is not None
@@ -394,7 +441,10 @@ def render_rtqa_table(console: Any, results: dict[str, Any]) -> None:
     answers.add_row("  on questions with the answer in an article", f"{mc['accuracy_answer_in_articles']:.3f}", "")
     answers.add_row("with abstention: right / none / wrong", _shares(careful), "")
     answers.add_row("  score (+1 right, 0 none, -1 wrong)", f"{careful['score_plus_minus']:.3f}", "")
-    answers.add_row("NOTA twins: none of the above when right", f"{results['nota']['accuracy']:.3f}", "0.766")
+    twins = results["nota"]
+    answers.add_row("NOTA twins: accuracy", f"{twins['accuracy']:.3f}", "0.766")
+    answers.add_row("  'none' said where it is right", f"{twins['none_said_when_right']:.3f}", "")
+    answers.add_row("  'none' said where a choice is right", f"{twins['none_said_when_wrong']:.3f}", "")
     if generated := results.get("llm_multiple_choice"):
         answers.add_row(f"multiple choice accuracy, {generated['mode']}", f"{generated['accuracy']:.3f}", "0.579")
     console.print(answers)

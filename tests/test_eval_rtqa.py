@@ -12,7 +12,9 @@ from bot.eval_rtqa import (
     choose,
     contains,
     evidence_passages,
+    is_nota,
     llm_choose,
+    read_letter,
     retrieval_scores,
     support_choices,
 )
@@ -104,6 +106,29 @@ def test_a_generating_model_picks_by_letter_from_fenced_sources(
     assert prompts[0].count("</question>") == 1  # the question cannot close its own tag
 
 
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("C", 2),
+        ("  **B**", 1),
+        ("B\n\nThe second source says so.", 1),
+        ("C 30 days", 2),
+        ("Answer: A", 0),
+        ("C 14 days", None),  # the letter and the text disagree
+        ("A new law was passed.", None),  # a sentence, not a letter
+        ("The answer is a matter of debate.", None),
+        ("D", None),  # only three lettered choices
+    ],
+)
+def test_a_reply_names_a_choice_only_by_its_letter(reply: str, expected: int | None) -> None:
+    assert read_letter(reply, ["7 days", "14 days", "30 days"]) == expected
+
+
+def test_none_of_the_above_is_recognised_as_the_data_spells_it() -> None:
+    assert all(is_nota(c) for c in ("None of the above", "D. None of the above", "None of these candidates"))
+    assert not any(is_nota(c) for c in ("Nonesuch", "The None party", "d"))
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (DATA / "qa.jsonl.gz").is_file(), reason="../shared/data is not beside the repository")
 def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
@@ -139,3 +164,6 @@ def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
     careful = results["abstention"]
     assert careful["right"] + careful["abstained"] + careful["wrong"] == pytest.approx(1.0, abs=1e-3)
     assert careful["right"] <= results["multiple_choice"]["accuracy"]  # abstaining never adds right answers
+    twins = results["nota"]
+    assert twins["twins"] == 6 and 0 <= twins["none_is_right"] <= 6
+    assert all(0.0 <= twins[key] <= 1.0 for key in ("none_said_when_right", "none_said_when_wrong"))
