@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +21,10 @@ from bot.eval_rtqa import (
     retrieval_scores,
     support_choices,
 )
-from tests.conftest import REPO, make_settings
+from tests.conftest import REPO
 
 DATA = REPO.parent / "shared" / "data" / "realtimeqa-2024"
+FACTDESK = str(Path(sys.executable).parent / "factdesk")
 
 
 def test_scoring_helpers() -> None:
@@ -132,34 +136,33 @@ def test_none_of_the_above_is_recognised_as_the_data_spells_it() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not (DATA / "qa.jsonl.gz").is_file(), reason="../shared/data is not beside the repository")
 def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
-    """A smoke test of the whole pipeline on real news: not a timing test, not a quality bar."""
-    from bot.eval_rtqa import evaluate_rtqa
+    """`factdesk eval rtqa --quick --json` as a user runs it: the whole pipeline on real news.
 
-    settings = make_settings(tmp_path / "unused", tmp_path / "data", threads=2)
-    reached: dict[str, tuple[int, int]] = {}
-    results = evaluate_rtqa(
-        settings,
-        DATA,
-        quick=True,
-        split="dev",
-        questions_in_quick=6,
-        progress=lambda stage, done, total: reached.__setitem__(stage, (done, total)),
-    )
-    json.dumps(results)
-    assert reached["embedding articles"] == (results["index"]["added"], results["index"]["added"])
-    assert reached["answering questions"] == (6, 6)
+    A smoke test, not a timing test or a quality bar: the numbers must be sane and non-trivial.
+    """
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
+        "FACTDESK_DATA_DIR": str(tmp_path / "data"),
+        "FACTDESK_THREADS": "2",
+        "FORCE_COLOR": "1",  # progress bars drawn as on a terminal, so the test sees them
+    }
+    out = tmp_path / "results.json"
+    command = [FACTDESK, "eval", "rtqa", "--quick", "--questions", "6", "--split", "dev", "--data", str(DATA.parent)]
+    command += ["--json", "--out", str(out)]
+    finished = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=800)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "embedding articles" in finished.stderr and "answering questions" in finished.stderr
+    results = json.loads(finished.stdout)
+    assert "answers" not in results  # --json prints the figures; per-question picks go to --out
     assert results["questions"] == 6
     assert results["articles"] >= 20 and results["chunks"] > results["articles"]
-    assert results["index"]["problems"] == 0
+    assert results["index"]["problems"] == 0 and results["index"]["added"] == results["articles"]
     for mode in ("bm25", "dense", "hybrid"):
         values = results["retrieval"][mode]
         assert all(0.0 <= value <= 1.0 for value in values.values())
         assert values["hit@1"] <= values["hit@5"] <= values["hit@10"]
     if results["answer_in_no_article"] < results["questions"]:
         assert results["retrieval"]["hybrid"]["hit@10"] > 0  # the gold article is found for some question
-    assert all(
-        answer["picked"] is not None and answer["quote"] and answer["cited_article"] for answer in results["answers"]
-    )
     assert 0.0 <= results["multiple_choice"]["accuracy"] <= 1.0 and 0.0 <= results["nota"]["accuracy"] <= 1.0
     careful = results["abstention"]
     assert careful["right"] + careful["abstained"] + careful["wrong"] == pytest.approx(1.0, abs=1e-3)
@@ -167,3 +170,7 @@ def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
     twins = results["nota"]
     assert twins["twins"] == 6 and 0 <= twins["none_is_right"] <= 6
     assert all(0.0 <= twins[key] <= 1.0 for key in ("none_said_when_right", "none_said_when_wrong"))
+    saved = json.loads(out.read_text())
+    assert len(saved["answers"]) == 6
+    assert all(answer["picked"] is not None and answer["cited_article"] for answer in saved["answers"])
+    assert not any("quote" in answer for answer in saved["answers"])  # article text stays out of the file
