@@ -110,6 +110,7 @@ def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
         "FACTDESK_THREADS": "1",
         "COLUMNS": "200",
         "PYTHONUNBUFFERED": "1",
+        "PYTHONFAULTHANDLER": "1",  # SIGABRT dumps every thread's stack if the watch ever hangs
     }
     process = subprocess.Popen(
         [FACTDESK, "index", "--watch"],
@@ -140,7 +141,15 @@ def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
         wait_for(r"added\s*│\s*1\s*│\s*second")
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            process.wait(timeout=30)
+            time.sleep(1)  # let the reader thread collect the stack dump
+            while not lines.empty():
+                seen.append(lines.get())
+            pytest.fail("the watch did not stop within 30 s of Ctrl-C; its threads:\n" + "".join(seen[-200:]))
     assert process.returncode == 0  # Ctrl-C ends the watch cleanly
 
 
