@@ -370,6 +370,7 @@ def evaluate_rtqa(
         if progress:
             progress("answering questions", number, len(questions))
     count = len(questions) or 1
+    twins_seen = twin_tally["none_gold"] + twin_tally["real_gold"]
     return {
         "split": split,
         "quick": quick,
@@ -395,8 +396,8 @@ def evaluate_rtqa(
             "score_plus_minus": round((tally["right"] - tally["wrong"]) / count, 4),
         },
         "nota": {
-            "twins": twin_tally["none_gold"] + twin_tally["real_gold"],
-            "accuracy": round(twin_tally["right"] / max(1, twin_tally["none_gold"] + twin_tally["real_gold"]), 4),
+            "twins": twins_seen,
+            "accuracy": round(twin_tally["right"] / max(1, twins_seen), 4),
             "none_is_right": twin_tally["none_gold"],
             "none_said_when_right": round(twin_tally["none_said_right"] / max(1, twin_tally["none_gold"]), 4),
             "none_said_when_wrong": round(twin_tally["none_said_wrong"] / max(1, twin_tally["real_gold"]), 4),

@@ -111,6 +111,25 @@ def write_news(folder: Path) -> Path:
     return folder
 
 
+FACTDESK = str(Path(sys.executable).parent / "factdesk")
+
+
+def run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The `factdesk` command in a real process, its settings from the environment only."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
+        "FACTDESK_DATA_DIR": str(tmp_path / "data"),
+        "FACTDESK_CORPUS_DIR": str(tmp_path / "corpus"),
+        "FACTDESK_THREADS": "1",
+        "COLUMNS": "200",
+        **(env or {}),
+    }
+    command = [FACTDESK, *args]
+    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
 def make_settings(corpus: Path, data: Path, **overrides: object):
     from bot.settings import Settings
 

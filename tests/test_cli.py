@@ -12,21 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_CORPUS, free_port, write_article
-
-FACTDESK = str(Path(sys.executable).parent / "factdesk")
-
-
-def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
-        "FACTDESK_DATA_DIR": str(tmp_path / "data"),
-        "FACTDESK_CORPUS_DIR": str(tmp_path / "corpus"),
-        "FACTDESK_THREADS": "1",
-        "COLUMNS": "200",
-        **(env or {}),
-    }
-    return subprocess.run([FACTDESK, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+from tests.conftest import FACTDESK, SEED_CORPUS, free_port, run, write_article
 
 
 @pytest.fixture(scope="module")

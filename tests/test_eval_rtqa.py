@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,10 +18,9 @@ from bot.eval_rtqa import (
     retrieval_scores,
     support_choices,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, run
 
 DATA = REPO.parent / "shared" / "data" / "realtimeqa-2024"
-FACTDESK = str(Path(sys.executable).parent / "factdesk")
 
 
 def test_scoring_helpers() -> None:
@@ -140,16 +136,14 @@ def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
 
     A smoke test, not a timing test or a quality bar: the numbers must be sane and non-trivial.
     """
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
-        "FACTDESK_DATA_DIR": str(tmp_path / "data"),
-        "FACTDESK_THREADS": "2",
-        "FORCE_COLOR": "1",  # progress bars drawn as on a terminal, so the test sees them
-    }
     out = tmp_path / "results.json"
-    command = [FACTDESK, "eval", "rtqa", "--quick", "--questions", "6", "--split", "dev", "--data", str(DATA.parent)]
-    command += ["--json", "--out", str(out)]
-    finished = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=800)
+    finished = run(
+        tmp_path,
+        *("eval", "rtqa", "--quick", "--questions", "6", "--split", "dev", "--data", str(DATA.parent)),
+        *("--json", "--out", str(out)),
+        env={"FACTDESK_THREADS": "2", "FORCE_COLOR": "1"},  # FORCE_COLOR: progress bars drawn as on a terminal
+        timeout=800,
+    )
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "embedding articles" in finished.stderr and "answering questions" in finished.stderr
     results = json.loads(finished.stdout)
