@@ -10,9 +10,10 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/factdesk
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY index ./index
 COPY bot ./bot
+COPY evaluation ./evaluation
 RUN /opt/factdesk/bin/pip install --extra-index-url "${TORCH_INDEX}" "torch==2.13.0" \
     && /opt/factdesk/bin/pip install ".[openai,anthropic,ollama]"
 

@@ -46,14 +46,14 @@ QUESTIONS = [
 
 
 def _ask(question: str, *, engine: object, mode: object) -> object:
-    from bot.answer import answer_question
+    from bot.answering.engine import answer_question
 
     return answer_question(question, engine, mode=mode)  # type: ignore[arg-type]
 
 
 def rtqa_questions(work: Path, data: Path, count: int = 20) -> list[str]:
     """Quiz questions whose articles the work folder holds, named by it: eval-rtqa-<split>-<quickN|full>."""
-    from bot.eval_rtqa import load_questions, split_by_date, spread
+    from evaluation.rtqa import load_questions, split_by_date, spread
 
     found = re.fullmatch(r"eval-rtqa-(dev|test)-(?:quick(\d+)|full)", work.name)
     if not found:
@@ -83,9 +83,10 @@ def main() -> None:
     from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from bot.answer import AnswerEngine
-    from bot.settings import AnswerMode, Settings
-    from index import update_index
+    from bot.answering.config import AnswerMode
+    from bot.answering.engine import AnswerEngine
+    from bot.settings import Settings
+    from index.build import update_index
 
     questions = QUESTIONS
     with tempfile.TemporaryDirectory() as temp:
@@ -110,17 +111,17 @@ def main() -> None:
             )
             update_index(settings.index_config())
         started = time.perf_counter()
-        engine = AnswerEngine(settings)
+        engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
         _ask("What happened this week?", engine=engine, mode=AnswerMode.EXTRACTIVE)  # not a timed question
         cold = time.perf_counter() - started
-        status = engine.store.status()
+        status = engine.searcher.store.status()
         print(f"index: {status.articles} articles, {status.chunks} chunks; {args.threads} thread(s)")
         print(f"loading the bot and its first answer (models, keyword index over all chunks): {cold:.1f} s")
 
-        store = engine.store
+        store = engine.searcher.store
         baseline = VectorStoreIndex.from_vector_store(
             ChromaVectorStore(chroma_collection=store.chunks(store.pointer().active)),
-            embed_model=engine.retriever.embed_model,
+            embed_model=engine.searcher.embedder.model,  # type: ignore[attr-defined]
         ).as_retriever(similarity_top_k=8)
 
         def time_calls(call) -> tuple[list[float], list[float]]:

@@ -58,11 +58,12 @@ def peak_mb() -> float:
 
 
 def worker_factdesk(corpus: Path, data: Path, threads: int) -> dict:
-    from index import IndexConfig, update_index
-    from index.embedding import load_embed_model
+    from index.build import update_index
+    from index.config import IndexConfig
+    from index.embedding import load_embedder
 
     config = IndexConfig(corpus_dir=corpus, data_dir=data, threads=threads)
-    load_embed_model(config.embed_model, threads)
+    load_embedder(config.embed_model, threads)
     started = time.perf_counter()
     report = update_index(config)
     seconds = time.perf_counter() - started
@@ -84,7 +85,8 @@ def worker_factdesk(corpus: Path, data: Path, threads: int) -> dict:
 def worker_reindex(corpus: Path, data: Path, threads: int) -> dict:
     from bench_support import touch
 
-    from index import IndexConfig, update_index
+    from index.build import update_index
+    from index.config import IndexConfig
 
     config = IndexConfig(corpus_dir=corpus, data_dir=data, threads=threads)
     started = time.perf_counter()
@@ -104,9 +106,9 @@ def worker_plain(corpus: Path, data: Path, threads: int) -> dict:
     from llama_index.core.llms import MockLLM
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.embedding import load_embed_model
+    from index.embedding import load_embedder
 
-    embed_model = load_embed_model("all-MiniLM-L6-v2", threads)
+    embed_model = load_embedder("all-MiniLM-L6-v2", threads).model  # type: ignore[attr-defined]
     Settings.llm = MockLLM()
     Settings.embed_model = embed_model
     client = chromadb.PersistentClient(str(data), settings=chromadb.config.Settings(anonymized_telemetry=False))
@@ -135,8 +137,9 @@ def worker_no_change_at_scale(corpus: Path, data: Path, threads: int) -> dict:
     sentences and no chunks): a no-change update reads only the files and the catalog's hashes,
     so what it times is the code path `factdesk index` runs when nothing changed.
     """
-    from index import IndexConfig, update_index
     from index.articles import scan_corpus
+    from index.build import update_index
+    from index.config import IndexConfig
     from index.store import ArticleRecord, open_store
 
     config = IndexConfig(corpus_dir=corpus, data_dir=data, threads=threads)

@@ -1,1 +1,1 @@
-"""Answering questions from the index, and the ways people reach it: the CLI and Discord."""
+"""Answering questions from the index, and the ways people reach it (CLI, Discord)."""

@@ -1,5 +1,65 @@
-"""Failures whose message is complete for the user: shown as one line, never as a traceback."""
+"""The one table of known failures and what people are told about them, shared by every view.
+
+A known failure becomes one line (CLI) or one reply (Discord), never a traceback. `message` is
+for whoever runs factdesk (it may name a server or a folder); `public` is what a chat user sees,
+who needs to know what happened, not where the store lives. Anything not in the table is an
+internal error: the view logs it with an incident id and shows the id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.answering.errors import LLMUnavailable, QuestionError
+from index.errors import EmbedModelError, IndexEmpty, IndexerBusy, StoreUnavailable
 
 
 class UserError(Exception):
     """Bad flag, bad setting, a bot that cannot start: the message says what to do."""
+
+
+@dataclass(frozen=True)
+class KnownError:
+    kinds: tuple[type[BaseException], ...]
+    # What the operator (the CLI) is told; by default the exception's own message.
+    message: Callable[[BaseException], str] = str
+    # What a chat user is told; None: the same as `message`.
+    public: Callable[[BaseException], str] | None = None
+    # Also logged with an incident id (the operator may need the details).
+    incident: bool = False
+
+
+KNOWN_ERRORS: tuple[KnownError, ...] = (
+    KnownError((QuestionError,)),
+    KnownError(
+        (IndexEmpty,),
+        public=lambda _: "Nothing is indexed yet, so I cannot answer. An administrator can run `/reindex`.",
+    ),
+    KnownError(
+        (StoreUnavailable,),
+        public=lambda _: "The article index cannot be reached right now.",
+        incident=True,
+    ),
+    KnownError((IndexerBusy,), public=lambda _: "Another re-index is running; try again when it has finished."),
+    KnownError((EmbedModelError,), public=lambda _: "The embedding model is not available.", incident=True),
+    KnownError((LLMUnavailable,), public=lambda _: "The configured language model is not available.", incident=True),
+    KnownError((UserError,)),
+)
+
+
+def known(error: BaseException) -> KnownError | None:
+    """The table's entry for an error, or None for an internal error."""
+    return next((entry for entry in KNOWN_ERRORS if isinstance(error, entry.kinds)), None)
+
+
+def operator_message(error: BaseException) -> str | None:
+    entry = known(error)
+    return None if entry is None else entry.message(error)
+
+
+def public_message(error: BaseException) -> str | None:
+    entry = known(error)
+    if entry is None:
+        return None
+    return (entry.public or entry.message)(error)

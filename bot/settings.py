@@ -1,23 +1,25 @@
-"""The one place configuration is read: `FACTDESK_*` environment variables and a `.env` file."""
+"""The one place configuration is read: `FACTDESK_*` environment variables and a `.env` file.
+
+`Settings` builds the frozen configs each part needs (`index_config`, `answer_config`,
+`discord_config`), so the answering core never sees the Discord token and every default is
+written once, in the config class that uses it. Importing this module loads no model, store or
+llama-index: the CLI reads settings before it knows whether it needs any of them.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index import IndexConfig
-from index.config import BUNDLED_EMBED_MODEL
+from bot.answering.config import AnswerConfig, AnswerMode
+from bot.discord.config import DiscordConfig
+from index.config import IndexConfig
 
-
-class AnswerMode(StrEnum):
-    EXTRACTIVE = "extractive"
-    LLAMA_CPP = "llama-cpp"
-    OPENAI = "openai"
-    ANTHROPIC = "anthropic"
-    OLLAMA = "ollama"
+_INDEX = IndexConfig(corpus_dir=Path("corpus"), data_dir=Path(".factdesk"))
+_ANSWER = AnswerConfig()
+_DISCORD = DiscordConfig()
 
 
 class Settings(BaseSettings):
@@ -26,37 +28,39 @@ class Settings(BaseSettings):
     )
 
     # Where articles and the index live.
-    corpus_dir: Path = Path("corpus")
-    data_dir: Path = Path(".factdesk")
-    collection: str = Field(default="factdesk", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}[a-zA-Z0-9]$")
-    chroma_host: str | None = None
-    chroma_port: int = Field(default=8000, ge=1, le=65535)
-    embed_model: str = BUNDLED_EMBED_MODEL
-    max_article_bytes: int = Field(default=2_000_000, ge=1_000)
-    threads: int | None = Field(default=None, ge=1, le=64)
-    index_batch_articles: int = Field(default=32, ge=1, le=1000)  # articles embedded per write
+    corpus_dir: Path = _INDEX.corpus_dir
+    data_dir: Path = _INDEX.data_dir
+    collection: str = Field(default=_INDEX.collection, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,40}[a-zA-Z0-9]$")
+    chroma_host: str | None = _INDEX.chroma_host
+    chroma_port: int = Field(default=_INDEX.chroma_port, ge=1, le=65535)
+    embed_model: str = _INDEX.embed_model
+    max_article_bytes: int = Field(default=_INDEX.max_article_bytes, ge=1_000)
+    chunk_tokens: int = Field(default=_INDEX.chunk_tokens, ge=50, le=230)
+    chunk_overlap: int = Field(default=_INDEX.chunk_overlap, ge=0, le=100)
+    threads: int | None = Field(default=_INDEX.threads, ge=1, le=64)
+    index_batch_articles: int = Field(default=_INDEX.batch_articles, ge=1, le=1000)  # articles embedded per write
 
     # Answering.
-    llm: AnswerMode = AnswerMode.EXTRACTIVE
-    llm_model: str | None = None  # GGUF path for llama-cpp, model name for hosted modes
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_timeout: float = Field(default=60.0, gt=0)
-    llm_retries: int = Field(default=2, ge=0, le=10)
-    llm_context_tokens: int = Field(default=2048, ge=256)
-    max_question_chars: int = Field(default=1000, ge=10)
-    top_k: int = Field(default=8, ge=1, le=50)
+    llm: AnswerMode = _ANSWER.mode
+    llm_model: str | None = _ANSWER.llm_model  # GGUF path for llama-cpp, model name for hosted modes
+    llm_base_url: str | None = _ANSWER.llm_base_url
+    llm_api_key: SecretStr | None = _ANSWER.llm_api_key
+    llm_timeout: float = Field(default=_ANSWER.llm_timeout_s, gt=0)
+    llm_retries: int = Field(default=_ANSWER.llm_retries, ge=0, le=10)
+    llm_context_tokens: int = Field(default=_ANSWER.llm_context_tokens, ge=256)
+    max_question_chars: int = Field(default=_ANSWER.max_question_chars, ge=10)
+    top_k: int = Field(default=_ANSWER.top_k, ge=1, le=50)
 
     # Discord.
     discord_token: SecretStr | None = None
-    discord_reindex_role: str | None = None
-    discord_announce_channel: int | None = None
-    discord_use_threads: bool = False
+    discord_reindex_role: str | None = _DISCORD.reindex_role
+    discord_announce_channel: int | None = _DISCORD.announce_channel
+    discord_use_threads: bool = _DISCORD.use_threads
     # Off when another process (a `factdesk index --watch` against a Chroma server) keeps the index.
-    discord_watch: bool = True
-    discord_user_rate: int = Field(default=5, ge=1)
-    discord_channel_rate: int = Field(default=20, ge=1)
-    discord_rate_window_s: float = Field(default=60.0, gt=0)
+    discord_watch: bool = _DISCORD.watch
+    discord_user_rate: int = Field(default=_DISCORD.user_rate, ge=1)
+    discord_channel_rate: int = Field(default=_DISCORD.channel_rate, ge=1)
+    discord_rate_window_s: float = Field(default=_DISCORD.rate_window_s, gt=0)
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
@@ -67,6 +71,34 @@ class Settings(BaseSettings):
             chroma_port=self.chroma_port,
             embed_model=self.embed_model,
             max_article_bytes=self.max_article_bytes,
+            chunk_tokens=self.chunk_tokens,
+            chunk_overlap=self.chunk_overlap,
             threads=self.threads,
             batch_articles=self.index_batch_articles,
+        )
+
+    def answer_config(self) -> AnswerConfig:
+        return AnswerConfig(
+            mode=self.llm,
+            llm_model=self.llm_model,
+            llm_base_url=self.llm_base_url,
+            llm_api_key=self.llm_api_key,
+            llm_timeout_s=self.llm_timeout,
+            llm_retries=self.llm_retries,
+            llm_context_tokens=self.llm_context_tokens,
+            max_question_chars=self.max_question_chars,
+            top_k=self.top_k,
+            threads=self.threads,
+        )
+
+    def discord_config(self) -> DiscordConfig:
+        return DiscordConfig(
+            token=self.discord_token,
+            reindex_role=self.discord_reindex_role,
+            announce_channel=self.discord_announce_channel,
+            use_threads=self.discord_use_threads,
+            watch=self.discord_watch,
+            user_rate=self.discord_user_rate,
+            channel_rate=self.discord_channel_rate,
+            rate_window_s=self.discord_rate_window_s,
         )

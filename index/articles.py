@@ -9,12 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from index.text import BIDI_CONTROLS, has_controls, is_invisible, normalise
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 FRONT_MATTER_FENCE = "---"
@@ -34,6 +39,25 @@ class ArticleMeta(BaseModel):
     id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\w.\-/]+$")
     provenance: str | None = Field(default=None, max_length=2000)
 
+    @field_validator("title", "outlet", "reports_on", "url", "provenance", "id", mode="before")
+    @classmethod
+    def _plain_text(cls, value: object) -> object:
+        return _checked_text(value)
+
+    @field_validator("authors", mode="before")
+    @classmethod
+    def _plain_names(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return [_checked_text(item) for item in value]
+        return value
+
+    @field_validator("title", "outlet")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        if is_invisible(value):
+            raise ValueError("has no visible characters")
+        return value
+
     @field_validator("url")
     @classmethod
     def _url_is_web_address(cls, value: str | None) -> str | None:
@@ -49,6 +73,20 @@ class ArticleMeta(BaseModel):
         if isinstance(value, str):
             return date.fromisoformat(value.strip())
         return value
+
+
+def _checked_text(value: object) -> object:
+    """Front-matter text as plain text: no bytes, no terminal controls, in the normal form."""
+    if isinstance(value, bytes):
+        raise ValueError("is binary data, not text")
+    if isinstance(value, str):
+        if has_controls(value):
+            raise ValueError("contains control characters (terminal escapes, NUL)")
+        if BIDI_CONTROLS & set(value):
+            # "\u202eenubirT latsaoC" displays as "Coastal Tribune": a spoofed source.
+            raise ValueError("contains right-to-left or other direction control characters")
+        return normalise(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -90,14 +128,18 @@ def content_hash(meta: ArticleMeta, body: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def scan_corpus(folder: Path, *, max_bytes: int) -> CorpusScan:
-    """Read every article file below `folder`; problems are collected, never raised."""
+def scan_corpus(folder: Path, *, max_bytes: int, indexed_paths: Mapping[str, str] | None = None) -> CorpusScan:
+    """Read every article file below `folder`; problems are collected, never raised.
+
+    Two files with one id: the one the index already holds under that id (`indexed_paths`,
+    id -> path) keeps it, so a newcomer cannot take over an indexed article; otherwise the
+    first by path does. The other is reported.
+    """
     if not folder.is_dir():
         problem = ArticleProblem(str(folder), "corpus folder does not exist or is not a folder")
         return CorpusScan((), (problem,))
-    articles: list[Article] = []
     problems: list[ArticleProblem] = []
-    seen: dict[str, str] = {}
+    by_id: dict[str, list[Article]] = {}
     for path in sorted(_candidate_files(folder, problems)):
         relative = path.relative_to(folder).as_posix()
         try:
@@ -105,38 +147,81 @@ def scan_corpus(folder: Path, *, max_bytes: int) -> CorpusScan:
         except ArticleError as error:
             problems.append(ArticleProblem(relative, str(error)))
             continue
-        if article.id in seen:
-            reason = f"duplicate article id {article.id!r} (already used by {seen[article.id]})"
-            problems.append(ArticleProblem(relative, reason))
-            continue
-        seen[article.id] = relative
-        articles.append(article)
+        by_id.setdefault(article.id, []).append(article)
+    articles: list[Article] = []
+    for article_id, claimants in by_id.items():
+        held = (indexed_paths or {}).get(article_id)
+        keeper = next((article for article in claimants if article.path == held), claimants[0])
+        articles.append(keeper)
+        for other in claimants:
+            if other is not keeper:
+                reason = f"duplicate article id {article_id!r} (already used by {keeper.path})"
+                problems.append(ArticleProblem(other.path, reason))
+    articles.sort(key=lambda article: article.path)
+    problems.sort(key=lambda problem: problem.path)
     return CorpusScan(tuple(articles), tuple(problems))
 
 
+def printable_path(relative: str) -> str:
+    """A path as text that can be shown and stored: undecodable bytes of a file name as \\xNN."""
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _candidate_files(folder: Path, problems: list[ArticleProblem]) -> list[Path]:
+    """Regular article files below `folder`; links, FIFOs, devices and undecodable names are reported."""
     found: list[Path] = []
+
+    def report(path: Path, reason: str) -> None:
+        problems.append(ArticleProblem(printable_path(path.relative_to(folder).as_posix()), reason))
+
     for root, dirs, files in os.walk(folder, onerror=None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith("."):
+                continue
+            if (Path(root) / name).is_symlink():
+                report(Path(root) / name, "symbolic link to a folder, not followed")
+                continue
+            kept.append(name)
+        dirs[:] = kept
         for name in files:
             path = Path(root) / name
             if name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
                 continue
             if path.is_symlink():
-                relative = path.relative_to(folder).as_posix()
-                problems.append(ArticleProblem(relative, "symbolic link, not followed"))
+                report(path, "symbolic link, not followed")
+                continue
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                continue  # gone since the folder was listed
+            if not stat.S_ISREG(mode):
+                report(path, "not a regular file (a FIFO, socket or device), not read")
+                continue
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                report(path, "file name is not valid UTF-8: rename the file")
                 continue
             found.append(path)
     return found
 
 
 def read_article(path: Path, relative: str, *, max_bytes: int) -> Article:
-    """Read and validate one file; raise `ArticleError` with a user-facing reason."""
+    """Read and validate one file; raise `ArticleError` with a user-facing reason.
+
+    Opened without blocking and checked to be a regular file once open, so a FIFO that
+    replaced the file after the scan cannot hang the read.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ArticleError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-        raw = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ArticleError("not a regular file (a FIFO, socket or device), not read")
+            if info.st_size > max_bytes:
+                raise ArticleError(f"file is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+            raw = handle.read(max_bytes + 1)
     except FileNotFoundError as error:
         raise ArticleError("file disappeared while reading") from error
     except PermissionError as error:
@@ -160,9 +245,11 @@ def parse_article(raw: bytes, relative: str, *, max_bytes: int) -> Article:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = _split_front_matter(text)
     meta = _validate_meta(front)
-    body = body.strip()
+    body = normalise(body).strip()
     if not body:
         raise ArticleError("article has front matter but no text")
+    if is_invisible(body):
+        raise ArticleError("article text has no visible characters")
     article_id = meta.id or _id_from_path(relative)
     return Article(id=article_id, meta=meta, body=body, path=relative)
 
@@ -177,14 +264,36 @@ def _split_front_matter(text: str) -> tuple[str, str]:
     raise ArticleError("front matter is not closed by a '---' line")
 
 
-# libyaml's parser when PyYAML has it (its wheels do): the pure-Python one was three quarters of
-# a no-change re-index of 8,800 articles.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe parser (the pure-Python one was three quarters of a no-change re-index of
+    8,800 articles) that refuses a key given twice instead of silently keeping the last value."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(str(key))
+            seen.add(key)
+        return dict(super().construct_mapping(node, deep=deep))
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+_SHOWN_KEYS = 5
 
 
 def _validate_meta(front: str) -> ArticleMeta:
     try:
-        data = yaml.load(front, Loader=_YAML_LOADER)  # a safe loader: builds plain data only
+        data = yaml.load(front, Loader=_FrontMatterLoader)  # a safe loader: builds plain data only
+    except _DuplicateKey as error:
+        raise ArticleError(f"front matter gives the key {str(error)[:60]!r} twice") from error
+    except yaml.constructor.ConstructorError as error:
+        tag = getattr(error, "problem", "") or ""
+        found = tag.split("tag", 1)[-1].strip(" '") if "tag" in tag else "?"
+        raise ArticleError(f"front matter uses an unsupported YAML tag ({found[:80]})") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -194,6 +303,14 @@ def _validate_meta(front: str) -> ArticleMeta:
         raise ArticleError(f"front matter has an impossible value: {error}") from error
     if not isinstance(data, dict):
         raise ArticleError("front matter must be a mapping of keys to values")
+    unknown = sorted(str(key) for key in data if key not in ArticleMeta.model_fields)
+    if unknown:
+        shown = ", ".join(repr(key[:40]) for key in unknown[:_SHOWN_KEYS])
+        more = f" and {len(unknown) - _SHOWN_KEYS} more" if len(unknown) > _SHOWN_KEYS else ""
+        allowed = ", ".join(ArticleMeta.model_fields)
+        raise ArticleError(
+            f"unknown front matter key{'s' if len(unknown) > 1 else ''} {shown}{more} (allowed: {allowed})"
+        )
     if isinstance(data.get("authors"), str):
         data["authors"] = [data["authors"]]
     try:
@@ -206,7 +323,8 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for item in error.errors(include_url=False):
         location = ".".join(str(part) for part in item["loc"]) or "front matter"
-        parts.append(f"{location}: {item['msg']}")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{location}: {message}")
     return "; ".join(parts)
 
 

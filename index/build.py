@@ -1,33 +1,38 @@
-"""`update_index`: bring the Chroma index in line with the corpus folder.
+"""`update_index`: bring the stores in line with the corpus folder.
 
 Incremental by default: only new or changed articles are tagged and embedded; removed ones
-leave the index. A rebuild (or a change of embedding model) writes a new generation and
-switches to it only when it is complete.
+leave the index. A rebuild (or a change of embedding model or index format) writes a new
+generation and switches to it only when it is complete.
+
+The write protocol, for crash safety: the pointer is marked dirty; an article's new chunks go
+to Chroma and to the keyword index first, its catalog record (the content hash readers trust)
+after them, and the previous version's chunks are deleted last. Readers serve only chunks whose
+hash the catalog vouches for, so a crash at any point leaves either version answering, never a
+mix; the next run sweeps what is left over and clears the mark.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from llama_index.core import Document
-from llama_index.core.ingestion import IngestionPipeline
-from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.schema import BaseNode, TransformComponent
-from llama_index.vector_stores.chroma import ChromaVectorStore
+import numpy as np
 
-from index.articles import Article, ArticleProblem, scan_corpus
-from index.claims import tag_articles
+from index import schema
+from index.articles import Article, ArticleProblem, CorpusScan, scan_corpus
+from index.chunking import Chunk, split_articles
+from index.claims.status import TaggedSentence
+from index.claims.tagger import tag_articles
 from index.config import IndexConfig
-from index.embedding import load_embed_model
-from index.store import ArticleRecord, IndexStore, open_store
+from index.embedding import Embedder, load_embedder
+from index.keyword import KeywordChunk, KeywordIndex, drop_keyword_index, keyword_folder
+from index.store import ArticleRecord, IndexStore, StoredChunk, open_store
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
-
-# Metadata every chunk carries. Only the title is embedded with the text: dates, paths and
-# hashes would only add noise to the vectors and make equal texts embed differently.
-_EMBEDDED_KEYS = ("title",)
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,12 @@ class IndexReport:
         return bool(self.added or self.updated or self.removed or self.rebuilt)
 
 
-class ChunkOffsets(TransformComponent):
-    """Copy each chunk's character span into its metadata, so Chroma filters and citations see it."""
+@dataclass
+class _Written:
+    """What embedding a list of articles achieved: chunks written, articles that failed."""
 
-    def __call__(self, nodes: Sequence[BaseNode], **kwargs: object) -> list[BaseNode]:
-        for node in nodes:
-            node.metadata["start_char"] = int(node.start_char_idx or 0)
-            node.metadata["end_char"] = int(node.end_char_idx or 0)
-            node.excluded_embed_metadata_keys = [k for k in node.metadata if k not in _EMBEDDED_KEYS]
-            node.excluded_llm_metadata_keys = [k for k in node.metadata if k not in ("title", "outlet")]
-        return list(nodes)
+    chunks: int = 0
+    failed: list[ArticleProblem] = field(default_factory=list)
 
 
 def update_index(
@@ -68,16 +69,27 @@ def update_index(
     progress: ProgressCallback | None = None,
     store: IndexStore | None = None,
 ) -> IndexReport:
-    """Scan, compare by content hash, and write only what changed. Never raises for bad files."""
+    """Scan, compare by content hash, and write only what changed. Never raises for bad files.
+
+    Callers that may run beside another writer go through `index.indexer.Indexer`, which holds
+    the data folder's writer lock around this.
+    """
     started = time.perf_counter()
-    scan = scan_corpus(config.corpus_dir, max_bytes=config.max_article_bytes)
     store = store or open_store(config)
     pointer = store.pointer()
     notes: list[str] = []
-    if pointer.active and pointer.embed_model and pointer.embed_model != config.embed_model and not rebuild:
-        notes.append(f"embedding model changed ({pointer.embed_model} -> {config.embed_model}): rebuilding")
-        rebuild = True
+    if pointer.active and not rebuild:
+        if pointer.embed_model and pointer.embed_model != config.embed_model:
+            notes.append(f"embedding model changed ({pointer.embed_model} -> {config.embed_model}): rebuilding")
+            rebuild = True
+        elif pointer.format != schema.FORMAT_VERSION:
+            notes.append(f"index format {pointer.format} is older than {schema.FORMAT_VERSION}: rebuilding")
+            rebuild = True
     current = store.catalog_hashes(pointer.active) if pointer.active else {}
+    scan = _scan(config, store, pointer.active)
+    if set(current) - {article.id for article in scan.articles}:
+        # A file renamed or rewritten during the scan looks removed: look once more before removing.
+        scan = _scan(config, store, pointer.active)
     wanted = {article.id: article for article in scan.articles}
     added = tuple(sorted(set(wanted) - set(current)))
     removed = tuple(sorted(set(current) - set(wanted)))
@@ -86,37 +98,66 @@ def update_index(
     report = IndexReport(added=added, updated=updated, removed=removed, skipped=skipped, problems=scan.problems)
 
     if rebuild or not pointer.active:
-        generation = _build_generation(store, config, scan.articles, progress)
+        generation, written = _build_generation(store, config, scan.articles, progress)
         old = pointer.active
         store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
-        for leftover in store.generations():
-            if leftover != generation and (leftover == old or rebuild):
-                store.drop_generation(leftover)
+        _drop_other_generations(store, config, keep=generation)
+        failed = {problem.path for problem in written.failed}
         return _finish(
             report,
             started,
             generation=generation,
             rebuilt=bool(old) or rebuild,
             chunks=store.chunks(generation).count(),
+            failed=written.failed,
+            added=tuple(i for i in added if wanted[i].path not in failed),
             notes=notes,
         )
 
     generation = pointer.active
-    recovered = store.sweep(generation) if pointer.dirty else 0
-    if recovered or pointer.dirty:
-        notes.append(f"recovered from an interrupted update: removed {recovered} stale chunks")
-    changed = [wanted[i] for i in added + updated]
-    if not changed and not removed:
+    keywords = KeywordIndex(keyword_folder(config.data_dir, generation))
+    try:
+        recovered = _repair(store, keywords, generation) if pointer.dirty else 0
         if pointer.dirty:
-            store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
-        return _finish(report, started, generation=generation, chunks=0, recovered=recovered, notes=notes)
-    store.set_pointer(generation, embed_model=config.embed_model, dirty=True)
-    written = _embed_articles(store, config, generation, changed, progress)
-    for article_id in updated:
-        store.delete_stale_chunks(generation, article_id, wanted[article_id].content_hash)
-    store.delete_articles(generation, removed)
-    store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
-    return _finish(report, started, generation=generation, chunks=written, recovered=recovered, notes=notes)
+            notes.append(f"recovered from an interrupted update: removed {recovered} stale chunks")
+        changed = [wanted[i] for i in added + updated]
+        if not changed and not removed:
+            if pointer.dirty:
+                store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
+            elif keywords.count() != store.chunks(generation).count():
+                _repair(store, keywords, generation)  # an index from before the keyword index, or a lost folder
+            _drop_other_generations(store, config, keep=generation)
+            return _finish(report, started, generation=generation, chunks=0, recovered=recovered, notes=notes)
+        store.set_pointer(generation, embed_model=config.embed_model, dirty=True)
+        written = _embed_articles(store, keywords, config, generation, changed, progress)
+        failed = {problem.path for problem in written.failed}
+        for article_id in updated:
+            if wanted[article_id].path not in failed:
+                keep = wanted[article_id].content_hash
+                store.delete_stale_chunks(generation, article_id, keep)
+                keywords.delete_stale(article_id, keep)
+        store.delete_articles(generation, removed)
+        keywords.delete_articles(removed)
+        store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
+    finally:
+        keywords.close()
+    _drop_other_generations(store, config, keep=generation)
+    return _finish(
+        report,
+        started,
+        generation=generation,
+        chunks=written.chunks,
+        recovered=recovered,
+        failed=written.failed,
+        added=tuple(i for i in added if wanted[i].path not in failed),
+        updated=tuple(i for i in updated if wanted[i].path not in failed),
+        notes=notes,
+    )
+
+
+def _scan(config: IndexConfig, store: IndexStore, generation: str | None) -> CorpusScan:
+    held = store.catalog_paths(generation) if generation else {}
+    return scan_corpus(config.corpus_dir, max_bytes=config.max_article_bytes, indexed_paths=held)
 
 
 def _finish(
@@ -127,14 +168,16 @@ def _finish(
     chunks: int,
     rebuilt: bool = False,
     recovered: int = 0,
+    failed: Sequence[ArticleProblem] = (),
+    added: tuple[str, ...] | None = None,
+    updated: tuple[str, ...] | None = None,
     notes: list[str],
 ) -> IndexReport:
-    return IndexReport(
-        added=report.added,
-        updated=report.updated,
-        removed=report.removed,
-        skipped=report.skipped,
-        problems=report.problems,
+    return replace(
+        report,
+        added=report.added if added is None else added,
+        updated=report.updated if updated is None else updated,
+        problems=tuple(sorted((*report.problems, *failed), key=lambda problem: problem.path)),
         chunks_written=chunks,
         rebuilt=rebuilt,
         recovered_chunks=recovered,
@@ -146,91 +189,166 @@ def _finish(
 
 def _build_generation(
     store: IndexStore, config: IndexConfig, articles: Sequence[Article], progress: ProgressCallback | None
-) -> str:
+) -> tuple[str, _Written]:
     """Fill a brand-new generation; on any failure it is dropped and the live one is untouched."""
     generation = store.new_generation()
+    keywords = KeywordIndex(keyword_folder(config.data_dir, generation))
     try:
-        _embed_articles(store, config, generation, list(articles), progress)
+        written = _embed_articles(store, keywords, config, generation, list(articles), progress)
     except BaseException:
+        keywords.close()
         store.drop_generation(generation)
+        drop_keyword_index(keyword_folder(config.data_dir, generation))
         raise
-    return generation
+    keywords.close()
+    return generation, written
+
+
+def _drop_other_generations(store: IndexStore, config: IndexConfig, *, keep: str) -> None:
+    """Generations left by a rebuild that was killed, and their keyword folders: nothing serves them."""
+    for leftover in store.generations():
+        if leftover != keep:
+            store.drop_generation(leftover)
+    root = keyword_folder(config.data_dir, keep).parent
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.name != keep and folder.name.startswith(config.collection + "-g"):
+                drop_keyword_index(folder)
 
 
 def _embed_articles(
     store: IndexStore,
+    keywords: KeywordIndex,
     config: IndexConfig,
     generation: str,
     articles: list[Article],
     progress: ProgressCallback | None,
-) -> int:
+) -> _Written:
     """Tag, chunk, embed and store articles in batches; the catalog is written after the chunks.
 
-    Order matters for crash safety: chunks carry their article's content hash, and readers trust
-    only chunks whose hash matches the catalog, so a crash between the two writes leaves
-    the previous version of the article answering.
+    Tagging and embedding a batch that fails is retried one article at a time, so that one
+    article that cannot be tagged or embedded is reported by name and every other one is still
+    indexed. A store that fails ends the run: no later article would fare better.
     """
-    pipeline = IngestionPipeline(
-        transformations=[
-            SentenceSplitter(
-                chunk_size=config.chunk_tokens,
-                chunk_overlap=config.chunk_overlap,
-                id_func=lambda number, document: f"{document.doc_id}#{number}",
-            ),
-            ChunkOffsets(),
-            load_embed_model(config.embed_model, config.threads),
-        ],
-        vector_store=ChromaVectorStore(chroma_collection=store.chunks(generation)),
-    )
-    written = 0
+    embedder = load_embedder(config.embed_model, config.threads)
+    written = _Written()
     if progress:
         progress(0, len(articles))
     for start in range(0, len(articles), config.batch_articles):
         batch = articles[start : start + config.batch_articles]
-        sentences = tag_articles(batch)
-        nodes = pipeline.run(documents=[_document(article) for article in batch], show_progress=False)
-        per_article: dict[str, int] = {}
-        for node in nodes:
-            article_id = str(node.metadata["article_id"])
-            per_article[article_id] = per_article.get(article_id, 0) + 1
-        store.put_articles(
-            generation,
-            [
-                _record(article, tagged, per_article.get(article.id, 0))
-                for article, tagged in zip(batch, sentences, strict=True)
-            ],
-        )
-        written += len(nodes)
+        try:
+            prepared = [_prepare(batch, config, embedder)]
+        except Exception:  # noqa: BLE001 - narrowed to the article below
+            prepared = []
+            for article in batch:
+                try:
+                    prepared.append(_prepare([article], config, embedder))
+                except Exception as error:
+                    log.warning("cannot index %s: %s: %s", article.path, type(error).__name__, error, exc_info=error)
+                    reason = f"could not be tagged or embedded: {type(error).__name__}: {error}"
+                    written.failed.append(ArticleProblem(article.path, reason[:300]))
+        for done in prepared:
+            written.chunks += _write(store, keywords, generation, done)
         if progress:
             progress(start + len(batch), len(articles))
     return written
 
 
-def _document(article: Article) -> Document:
-    meta = article.meta
-    metadata: dict[str, str] = {
+@dataclass(frozen=True)
+class _Prepared:
+    """Articles tagged, chunked and embedded, ready to be written."""
+
+    articles: Sequence[Article]
+    sentences: list[list[TaggedSentence]]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+
+
+def _prepare(batch: Sequence[Article], config: IndexConfig, embedder: Embedder) -> _Prepared:
+    sentences = tag_articles(batch)
+    chunks = split_articles(batch, chunk_tokens=config.chunk_tokens, chunk_overlap=config.chunk_overlap)
+    vectors = embedder.embed_documents([chunk.embed_text for chunk in chunks])
+    return _Prepared(batch, sentences, chunks, vectors)
+
+
+def _write(store: IndexStore, keywords: KeywordIndex, generation: str, prepared: _Prepared) -> int:
+    chunks = prepared.chunks
+    store.put_chunks(
+        generation, [_stored(chunk, vector) for chunk, vector in zip(chunks, prepared.vectors, strict=True)]
+    )
+    keywords.add(_keyword(chunk) for chunk in chunks)
+    per_article: dict[str, int] = {}
+    for chunk in chunks:
+        per_article[chunk.article.id] = per_article.get(chunk.article.id, 0) + 1
+    store.put_articles(
+        generation,
+        [
+            _record(article, tagged, per_article.get(article.id, 0))
+            for article, tagged in zip(prepared.articles, prepared.sentences, strict=True)
+        ],
+    )
+    return len(chunks)
+
+
+def _repair(store: IndexStore, keywords: KeywordIndex, generation: str) -> int:
+    """Make both stores hold exactly the versions the catalog vouches for."""
+    recovered = store.sweep(generation)
+    catalog = store.catalog_hashes(generation)
+    held = keywords.versions()
+    stale = {(article_id, digest) for article_id, digest in held if catalog.get(article_id) != digest}
+    for article_id, digest in stale:
+        keywords.delete_version(article_id, digest)
+    missing = {article_id: digest for article_id, digest in catalog.items() if (article_id, digest) not in held}
+    for article_id, digest in missing.items():
+        keywords.add(_keyword_from_store(chunk) for chunk in store.article_chunks(generation, article_id, digest))
+    if stale or missing:
+        log.info("keyword index repaired: %d stale versions removed, %d articles added", len(stale), len(missing))
+    return recovered
+
+
+def _stored(chunk: Chunk, vector: Sequence[float]) -> StoredChunk:
+    return StoredChunk(id=chunk.id, text=chunk.text, metadata=chunk_metadata(chunk), vector=vector)
+
+
+def chunk_metadata(chunk: Chunk) -> schema.ChunkMetadata:
+    article = chunk.article
+    metadata: schema.ChunkMetadata = {
         "article_id": article.id,
-        "title": meta.title,
-        "outlet": meta.outlet,
         "content_hash": article.content_hash,
+        "start_char": chunk.start,
+        "end_char": chunk.end,
+        "outlet": article.meta.outlet,
     }
-    if meta.published:
-        metadata["published"] = meta.published.isoformat()
-        metadata["published_ord"] = meta.published.toordinal()  # numeric, for Chroma range filters
-    if meta.url:
-        metadata["url"] = meta.url
-    if meta.reports_on:
-        metadata["reports_on"] = meta.reports_on
-    return Document(
-        text=article.body,
-        doc_id=f"{article.id}@{article.content_hash[:16]}",
-        metadata=metadata,
-        excluded_embed_metadata_keys=[key for key in metadata if key not in _EMBEDDED_KEYS],
-        excluded_llm_metadata_keys=[key for key in metadata if key not in ("title", "outlet")],
+    if article.meta.published:
+        metadata["published_ord"] = article.meta.published.toordinal()
+    return metadata
+
+
+def _keyword(chunk: Chunk) -> KeywordChunk:
+    published = chunk.article.meta.published
+    return KeywordChunk(
+        chunk_id=chunk.id,
+        article_id=chunk.article.id,
+        content_hash=chunk.article.content_hash,
+        text=chunk.text,
+        outlet=chunk.article.meta.outlet,
+        published_day=published.toordinal() if published else None,
     )
 
 
-def _record(article: Article, sentences: list, chunks: int) -> ArticleRecord:
+def _keyword_from_store(chunk: StoredChunk) -> KeywordChunk:
+    metadata = chunk.metadata
+    return KeywordChunk(
+        chunk_id=chunk.id,
+        article_id=metadata["article_id"],
+        content_hash=metadata["content_hash"],
+        text=chunk.text,
+        outlet=metadata["outlet"],
+        published_day=metadata.get("published_ord"),
+    )
+
+
+def _record(article: Article, sentences: list[TaggedSentence], chunks: int) -> ArticleRecord:
     meta = article.meta
     return ArticleRecord(
         id=article.id,

@@ -1,11 +1,13 @@
-"""What the indexer needs to know, as one immutable value built by the application's settings."""
+"""What the indexer needs to know, as one immutable value built by the application's settings.
+
+Defaults are written here once; `bot.settings.Settings` reads them from this class. Importing
+this module loads nothing heavy: `factdesk --help` and the settings must stay fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import index.offline  # noqa: F401  (must run before any model or Chroma import)
 
 BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
 

@@ -12,18 +12,22 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Metadata, Where
 from chromadb.config import Settings as ChromaSettings
 
+from index import schema
 from index.claims import TaggedSentence
 from index.config import IndexConfig
+from index.errors import StoreUnavailable
 
 _POINTER_SUFFIX = "-pointer"
 _CHUNKS_SUFFIX = "-chunks"
@@ -31,10 +35,6 @@ _CATALOG_SUFFIX = "-catalog"
 _GET_PAGE = 5000
 # Chroma caps one write; stay well below it.
 WRITE_BATCH = 2000
-
-
-class StoreUnavailable(RuntimeError):
-    """The vector store cannot be reached or used; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -53,38 +53,68 @@ class ArticleRecord:
     body: str = ""
     sentences: tuple[TaggedSentence, ...] = ()
 
-    def metadata(self) -> dict[str, str | int]:
-        values: dict[str, str | int | None] = {
+    def metadata(self) -> schema.CatalogMetadata:
+        values: schema.CatalogMetadata = {
             "title": self.title,
             "outlet": self.outlet,
             "content_hash": self.content_hash,
             "path": self.path,
             "chunks": self.chunks,
-            "published": self.published,
-            "url": self.url,
-            "reports_on": self.reports_on,
         }
-        return {key: value for key, value in values.items() if value is not None}
+        if self.published is not None:
+            values["published"] = self.published
+        if self.url is not None:
+            values["url"] = self.url
+        if self.reports_on is not None:
+            values["reports_on"] = self.reports_on
+        return values
 
     def document(self) -> str:
-        return json.dumps({"body": self.body, "sentences": [s.to_dict() for s in self.sentences]})
+        """Body and tagged sentences as one JSON document; sentences keep offsets, not their text."""
+        return json.dumps(
+            {"body": self.body, "sentences": [s.to_dict() for s in self.sentences]},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
     @classmethod
-    def from_chroma(cls, record_id: str, metadata: dict[str, Any], document: str | None) -> ArticleRecord:
+    def from_chroma(cls, record_id: str, metadata: Mapping[str, Any], document: str | None) -> ArticleRecord:
         payload = json.loads(document) if document else {}
+        body = str(payload.get("body", ""))
         return cls(
             id=record_id,
-            title=str(metadata.get("title", "")),
-            outlet=str(metadata.get("outlet", "")),
-            content_hash=str(metadata.get("content_hash", "")),
-            path=str(metadata.get("path", "")),
-            chunks=int(metadata.get("chunks", 0)),
-            published=metadata.get("published"),
-            url=metadata.get("url"),
-            reports_on=metadata.get("reports_on"),
-            body=payload.get("body", ""),
-            sentences=tuple(TaggedSentence.from_dict(s) for s in payload.get("sentences", [])),
+            title=str(metadata.get(schema.TITLE, "")),
+            outlet=str(metadata.get(schema.OUTLET, "")),
+            content_hash=str(metadata.get(schema.CONTENT_HASH, "")),
+            path=str(metadata.get(schema.PATH, "")),
+            chunks=int(metadata.get(schema.CHUNKS, 0)),
+            published=_optional(metadata.get(schema.PUBLISHED)),
+            url=_optional(metadata.get(schema.URL)),
+            reports_on=_optional(metadata.get(schema.REPORTS_ON)),
+            body=body,
+            sentences=tuple(TaggedSentence.from_dict(s, body) for s in payload.get("sentences", [])),
         )
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """One chunk as Chroma holds it: id, text, vector and the metadata filters and citations need."""
+
+    id: str
+    text: str
+    metadata: schema.ChunkMetadata
+    vector: Sequence[float] = ()
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk_id: str
+    metadata: schema.ChunkMetadata
+    distance: float
 
 
 @dataclass(frozen=True)
@@ -96,6 +126,7 @@ class IndexStatus:
     embed_model: str | None
     updated_at: str | None
     update_interrupted: bool
+    format: int = schema.FORMAT_VERSION
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,10 @@ class Pointer:
     updated_at: str | None
     dirty: bool
     version: int
+    format: int
+
+
+_T = TypeVar("_T")
 
 
 class IndexStore:
@@ -118,30 +153,33 @@ class IndexStore:
     # --- the pointer ------------------------------------------------------------------
 
     def pointer(self) -> Pointer:
-        metadata = self._guard(lambda: self._pointer_collection().metadata) or {}
+        metadata: Mapping[str, Any] = self._guard(lambda: self._pointer_collection().metadata) or {}
         return Pointer(
-            active=metadata.get("active") or None,
-            embed_model=metadata.get("embed_model") or None,
-            updated_at=metadata.get("updated_at") or None,
-            dirty=bool(metadata.get("dirty", False)),
-            version=int(metadata.get("version", 0)),
+            active=metadata.get(schema.ACTIVE) or None,
+            embed_model=metadata.get(schema.EMBED_MODEL) or None,
+            updated_at=metadata.get(schema.UPDATED_AT) or None,
+            dirty=bool(metadata.get(schema.DIRTY, False)),
+            version=int(metadata.get(schema.VERSION, 0)),
+            # Indexes written before the format was recorded are format 1.
+            format=int(metadata.get(schema.FORMAT, 1)),
         )
 
     def set_pointer(self, active: str, *, embed_model: str, dirty: bool) -> None:
         """Flip or mark the live generation in one metadata write (Chroma replaces it whole)."""
         current = self.pointer()
         metadata = {
-            "active": active,
-            "embed_model": embed_model,
-            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "dirty": dirty,
-            "version": current.version + 1,
+            schema.ACTIVE: active,
+            schema.EMBED_MODEL: embed_model,
+            schema.UPDATED_AT: datetime.now(UTC).isoformat(timespec="seconds"),
+            schema.DIRTY: dirty,
+            schema.VERSION: current.version + 1,
+            schema.FORMAT: schema.FORMAT_VERSION,
         }
         self._guard(lambda: self._pointer_collection().modify(metadata=metadata))
 
     def _pointer_collection(self) -> Collection:
         return self.client.get_or_create_collection(
-            self.name + _POINTER_SUFFIX, embedding_function=None, metadata={"active": ""}
+            self.name + _POINTER_SUFFIX, embedding_function=None, metadata={schema.ACTIVE: ""}
         )
 
     # --- generations ------------------------------------------------------------------
@@ -187,10 +225,19 @@ class IndexStore:
     def catalog_hashes(self, generation: str) -> dict[str, str]:
         catalog = self.catalog(generation)
         hashes: dict[str, str] = {}
-        for ids, metadatas, _ in _pages(catalog, include=["metadatas"]):
+        for ids, metadatas, _ in self._pages(catalog, include=["metadatas"]):
             for record_id, metadata in zip(ids, metadatas, strict=True):
-                hashes[record_id] = str((metadata or {}).get("content_hash", ""))
+                hashes[record_id] = str((metadata or {}).get(schema.CONTENT_HASH, ""))
         return hashes
+
+    def catalog_paths(self, generation: str) -> dict[str, str]:
+        """Article id -> the corpus path it was indexed from."""
+        catalog = self.catalog(generation)
+        return {
+            record_id: str((metadata or {}).get(schema.PATH, ""))
+            for ids, metadatas, _ in self._pages(catalog, include=["metadatas"])
+            for record_id, metadata in zip(ids, metadatas, strict=True)
+        }
 
     def current_hashes(self, generation: str, ids: Iterable[str]) -> dict[str, str]:
         """The catalog's content hash of each given article: what readers may serve right now."""
@@ -200,8 +247,8 @@ class IndexStore:
         catalog = self.catalog(generation)
         result = self._guard(lambda: catalog.get(ids=wanted, include=["metadatas"]))
         return {
-            record_id: str((metadata or {}).get("content_hash", ""))
-            for record_id, metadata in zip(result["ids"], result["metadatas"], strict=True)
+            record_id: str((metadata or {}).get(schema.CONTENT_HASH, ""))
+            for record_id, metadata in zip(result["ids"], result["metadatas"] or [], strict=True)
         }
 
     def put_articles(self, generation: str, records: Sequence[ArticleRecord]) -> None:
@@ -210,26 +257,27 @@ class IndexStore:
         catalog = self.catalog(generation)
         # The catalog holds no vectors worth searching; Chroma needs one, so each gets [1.0].
         self._guard(
-            lambda: catalog.upsert(
-                ids=[record.id for record in records],
-                embeddings=[[1.0] for _ in records],
-                metadatas=[record.metadata() for record in records],
-                documents=[record.document() for record in records],
-            )
+            catalog.upsert,
+            ids=[record.id for record in records],
+            embeddings=np.ones((len(records), 1), dtype=np.float32),
+            metadatas=[cast(Metadata, dict(record.metadata())) for record in records],
+            documents=[record.document() for record in records],
         )
 
     def articles(self, generation: str, ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         catalog = self.catalog(generation)
         if ids is None:
             rows = [
-                row for page in _pages(catalog, include=["metadatas", "documents"]) for row in zip(*page, strict=True)
+                row
+                for page in self._pages(catalog, include=["metadatas", "documents"])
+                for row in zip(*page, strict=True)
             ]
         else:
             wanted = list(dict.fromkeys(ids))
             if not wanted:
                 return []
-            result = self._guard(lambda: catalog.get(ids=wanted, include=["metadatas", "documents"]))
-            rows = list(zip(result["ids"], result["metadatas"], result["documents"], strict=True))
+            found = self._guard(lambda: catalog.get(ids=wanted, include=["metadatas", "documents"]))
+            rows = list(zip(found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True))
         return [ArticleRecord.from_chroma(i, m or {}, d) for i, m, d in rows]
 
     def article_summaries(self, generation: str) -> list[ArticleRecord]:
@@ -237,7 +285,7 @@ class IndexStore:
         catalog = self.catalog(generation)
         return [
             ArticleRecord.from_chroma(record_id, metadata or {}, None)
-            for ids, metadatas, _ in _pages(catalog, include=["metadatas"])
+            for ids, metadatas, _ in self._pages(catalog, include=["metadatas"])
             for record_id, metadata in zip(ids, metadatas, strict=True)
         ]
 
@@ -249,13 +297,27 @@ class IndexStore:
         catalog, chunks = self.catalog(generation), self.chunks(generation)
         for start in range(0, len(ids), 500):
             batch = list(ids[start : start + 500])
-            self._guard(lambda batch=batch: catalog.delete(ids=batch))
-            self._guard(lambda batch=batch: chunks.delete(where={"article_id": {"$in": batch}}))
+            self._guard(catalog.delete, ids=batch)
+            self._guard(chunks.delete, where=where_clause({schema.ARTICLE_ID: {"$in": batch}}))
+
+    # --- chunks -----------------------------------------------------------------------
+
+    def put_chunks(self, generation: str, chunks: Sequence[StoredChunk]) -> None:
+        collection = self.chunks(generation)
+        for start in range(0, len(chunks), WRITE_BATCH):
+            batch = chunks[start : start + WRITE_BATCH]
+            self._guard(
+                collection.upsert,
+                ids=[chunk.id for chunk in batch],
+                embeddings=np.asarray([chunk.vector for chunk in batch], dtype=np.float32),
+                metadatas=[cast(Metadata, dict(chunk.metadata)) for chunk in batch],
+                documents=[chunk.text for chunk in batch],
+            )
 
     def delete_stale_chunks(self, generation: str, article_id: str, keep_hash: str) -> None:
         chunks = self.chunks(generation)
-        where = {"$and": [{"article_id": article_id}, {"content_hash": {"$ne": keep_hash}}]}
-        self._guard(lambda: chunks.delete(where=where))
+        where = where_clause({"$and": [{schema.ARTICLE_ID: article_id}, {schema.CONTENT_HASH: {"$ne": keep_hash}}]})
+        self._guard(chunks.delete, where=where)
 
     def sweep(self, generation: str) -> int:
         """After an interrupted update: drop chunks whose article is gone or has a newer hash."""
@@ -263,20 +325,57 @@ class IndexStore:
         chunks = self.chunks(generation)
         stale = [
             chunk_id
-            for ids, metadatas, _ in _pages(chunks, include=["metadatas"])
+            for ids, metadatas, _ in self._pages(chunks, include=["metadatas"])
             for chunk_id, metadata in zip(ids, metadatas, strict=True)
-            if hashes.get(str((metadata or {}).get("article_id"))) != (metadata or {}).get("content_hash")
+            if hashes.get(str((metadata or {}).get(schema.ARTICLE_ID))) != (metadata or {}).get(schema.CONTENT_HASH)
         ]
         for start in range(0, len(stale), WRITE_BATCH):
             batch = stale[start : start + WRITE_BATCH]
-            self._guard(lambda batch=batch: chunks.delete(ids=batch))
+            self._guard(chunks.delete, ids=batch)
         return len(stale)
 
-    def all_chunks(self, generation: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """(id, text, metadata) of every chunk, for keyword indexes built beside the vectors."""
-        for ids, metadatas, documents in _pages(self.chunks(generation), include=["metadatas", "documents"]):
+    def all_chunks(self, generation: str) -> Iterator[StoredChunk]:
+        """Every chunk (text and metadata, no vector), page by page: for checks and repairs."""
+        for ids, metadatas, documents in self._pages(self.chunks(generation), include=["metadatas", "documents"]):
             for chunk_id, metadata, document in zip(ids, metadatas, documents, strict=True):
-                yield chunk_id, document or "", dict(metadata or {})
+                yield StoredChunk(id=chunk_id, text=document or "", metadata=_chunk_metadata(metadata))
+
+    def article_chunks(self, generation: str, article_id: str, content_hash: str) -> list[StoredChunk]:
+        """The chunks of one version of an article (text and metadata), to repair the keyword index."""
+        chunks = self.chunks(generation)
+        where = where_clause({"$and": [{schema.ARTICLE_ID: article_id}, {schema.CONTENT_HASH: content_hash}]})
+        result = self._guard(chunks.get, where=where, include=["metadatas", "documents"])
+        return [
+            StoredChunk(id=i, text=d or "", metadata=_chunk_metadata(m))
+            for i, m, d in zip(result["ids"], result["metadatas"] or [], result["documents"] or [], strict=True)
+        ]
+
+    def chunk_metadata(self, generation: str, ids: Sequence[str]) -> dict[str, schema.ChunkMetadata]:
+        chunks = self.chunks(generation)
+        result = self._guard(lambda: chunks.get(ids=list(ids), include=["metadatas"]))
+        return {i: _chunk_metadata(m) for i, m in zip(result["ids"], result["metadatas"] or [], strict=True)}
+
+    def dense_search(self, generation: str, vector: np.ndarray, *, limit: int, where: Where | None) -> list[DenseHit]:
+        """Nearest chunks to a query vector (cosine distance), restricted by a Chroma `where`."""
+        chunks = self.chunks(generation)
+        count = self._guard(chunks.count)
+        if not count:
+            return []
+        result = self._guard(
+            lambda: chunks.query(
+                query_embeddings=np.asarray([vector], dtype=np.float32),
+                n_results=min(limit, count),
+                where=where,
+                include=["metadatas", "distances"],
+            )
+        )
+        ids = result["ids"][0]
+        metadatas = (result["metadatas"] or [[]])[0]
+        distances = (result["distances"] or [[]])[0]
+        return [
+            DenseHit(chunk_id=i, metadata=_chunk_metadata(m), distance=float(d))
+            for i, m, d in zip(ids, metadatas, distances, strict=True)
+        ]
 
     # --- status -----------------------------------------------------------------------
 
@@ -294,30 +393,49 @@ class IndexStore:
             embed_model=pointer.embed_model,
             updated_at=pointer.updated_at,
             update_interrupted=pointer.dirty,
+            format=pointer.format,
         )
 
-    def _guard(self, call: Any) -> Any:
+    def _guard(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         try:
-            return call()
+            return call(*args, **kwargs)
         except StoreUnavailable:
             raise
         except Exception as error:
             raise StoreUnavailable(f"{self.label}: {type(error).__name__}: {error}") from error
 
+    def _pages(self, collection: Collection, *, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        offset = 0
+        while True:
+            result: Any = self._guard(collection.get, include=include, limit=_GET_PAGE, offset=offset)
+            ids: list[str] = result["ids"]
+            if not ids:
+                return
+            metadatas: list[Any] = list(result.get("metadatas") or [None] * len(ids))
+            documents: list[Any] = list(result.get("documents") or [None] * len(ids))
+            yield ids, metadatas, documents
+            if len(ids) < _GET_PAGE:
+                return
+            offset += len(ids)
 
-def _pages(collection: Collection, *, include: list[str]) -> Iterator[tuple[list, list, list]]:
-    offset = 0
-    while True:
-        result = collection.get(include=include, limit=_GET_PAGE, offset=offset)
-        ids = result["ids"]
-        if not ids:
-            return
-        metadatas = result.get("metadatas") or [None] * len(ids)
-        documents = result.get("documents") or [None] * len(ids)
-        yield ids, metadatas, documents
-        if len(ids) < _GET_PAGE:
-            return
-        offset += len(ids)
+
+def where_clause(clause: Mapping[str, Any]) -> Where:
+    """A Chroma filter; its TypedDict cannot follow nested literals, so it is checked by Chroma."""
+    return cast(Where, dict(clause))
+
+
+def _chunk_metadata(metadata: Mapping[str, Any] | None) -> schema.ChunkMetadata:
+    values = dict(metadata or {})
+    found: schema.ChunkMetadata = {
+        "article_id": str(values.get(schema.ARTICLE_ID, "")),
+        "content_hash": str(values.get(schema.CONTENT_HASH, "")),
+        "start_char": int(values.get(schema.START_CHAR, 0)),
+        "end_char": int(values.get(schema.END_CHAR, 0)),
+        "outlet": str(values.get(schema.OUTLET, "")),
+    }
+    if schema.PUBLISHED_DAY in values:
+        found["published_ord"] = int(values[schema.PUBLISHED_DAY])
+    return found
 
 
 def open_store(config: IndexConfig) -> IndexStore:

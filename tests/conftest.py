@@ -14,10 +14,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import index.offline  # noqa: F401
+
+if TYPE_CHECKING:
+    from bot.answering.engine import AnswerEngine
+    from bot.settings import Settings
+    from index.embedding import Embedder
 
 os.environ.setdefault("FACTDESK_THREADS", "1")
 
@@ -130,25 +136,31 @@ def run(
     return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=timeout)
 
 
-def make_settings(corpus: Path, data: Path, **overrides: object):
+def make_settings(corpus: Path, data: Path, **overrides: object) -> Settings:
     from bot.settings import Settings
 
     overrides.setdefault("threads", 1)
     return Settings(_env_file=None, corpus_dir=corpus, data_dir=data, **overrides)  # type: ignore[call-arg]
 
 
+def open_engine(settings: Settings) -> AnswerEngine:
+    """The answering engine as the CLI builds it from settings."""
+    from bot.answering.engine import AnswerEngine
+
+    return AnswerEngine.open(settings.index_config(), settings.answer_config())
+
+
 @pytest.fixture(scope="session")
-def embed_model():
-    from index import load_embed_model
+def embed_model() -> Embedder:
+    from index.embedding import load_embedder
 
-    return load_embed_model("all-MiniLM-L6-v2", 1)
+    return load_embedder("all-MiniLM-L6-v2", 1)
 
 
 @pytest.fixture(scope="session")
-def news_engine(tmp_path_factory: pytest.TempPathFactory, embed_model: object):
+def news_engine(tmp_path_factory: pytest.TempPathFactory, embed_model: object) -> AnswerEngine:
     """One embedded index of the seed article plus the test news, shared by answering tests."""
-    from bot.answer import AnswerEngine
-    from index import update_index
+    from index.build import update_index
 
     root = tmp_path_factory.mktemp("news")
     corpus = write_news(root / "corpus")
@@ -156,7 +168,7 @@ def news_engine(tmp_path_factory: pytest.TempPathFactory, embed_model: object):
     settings = make_settings(corpus, root / "data")
     report = update_index(settings.index_config())
     assert not report.problems, report.problems
-    return AnswerEngine(settings)
+    return open_engine(settings)
 
 
 def free_port() -> int:

@@ -132,16 +132,16 @@ def test_unreadable_and_vanishing_files_are_reported(tmp_path: Path, monkeypatch
 
     for name in ("ok", "locked", "gone"):
         write_article(tmp_path, f"{name}.md", title=name, outlet="Daily", body="Text.")
-    real_read = Path.read_bytes
+    real_open = articles.os.open
 
-    def read_bytes(path: Path) -> bytes:
-        if path.name == "locked.md":
+    def open_file(path: object, flags: int, *args: object) -> int:
+        if Path(str(path)).name == "locked.md":
             raise PermissionError(13, "Permission denied")
-        if path.name == "gone.md":
+        if Path(str(path)).name == "gone.md":
             raise FileNotFoundError(2, "No such file")
-        return real_read(path)
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(articles.Path, "read_bytes", read_bytes)  # type: ignore[attr-defined]
+    monkeypatch.setattr(articles.os, "open", open_file)  # type: ignore[attr-defined]
     result = scan_corpus(tmp_path, max_bytes=LIMIT)
     assert [a.id for a in result.articles] == ["ok"]
     assert {p.path: p.reason for p in result.problems} == {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from index import ClaimStatus, scan_corpus, tag_article
-from index.articles import parse_article
-from index.claims import analyse_text, normalise_case
+from index.articles import parse_article, scan_corpus
+from index.claims.rules import analyse_text, normalise_case
+from index.claims.status import ClaimStatus
+from index.claims.tagger import tag_article
 from tests.conftest import SEED_CORPUS
 
 
@@ -217,7 +218,7 @@ def test_negation_inside_a_quotation_does_not_cancel_its_credit() -> None:
 
 
 def test_a_credit_cut_off_by_the_parser_is_given_back_to_its_quotation() -> None:
-    from index.claims import analyse_sentence, load_nlp
+    from index.claims.rules import analyse_sentence, load_nlp
 
     doc = load_nlp()('"We are winning the war!" an aide said. The meeting ended at noon.')
     sentences = list(doc.sents)

@@ -9,26 +9,28 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from index.claims import ClaimStatus
-from index.claims_eval import (
-    ClaimsEvalError,
-    accuracy,
-    binary_scores,
+from evaluation.claims import (
     emergent_splits,
     evaluate_claims,
     fnc_body_stance,
     fnc_split,
     gold_attributions,
+    render_claims_table,
+    score_attributions,
+)
+from evaluation.data import EvaluationDataError
+from evaluation.metrics import (
+    accuracy,
+    binary_scores,
     macro_f1,
     prf,
     read_brat,
-    render_claims_table,
-    score_attributions,
     span_counts,
     token_counts,
     tokenize,
     tokens_in,
 )
+from index.claims.status import ClaimStatus
 from tests.conftest import REPO
 
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -191,11 +193,11 @@ def test_evaluate_claims_on_tiny_fixtures(tmp_path: Path) -> None:
 
 
 def test_missing_data_and_bad_arguments_are_user_errors(tmp_path: Path) -> None:
-    with pytest.raises(ClaimsEvalError, match="not found"):
+    with pytest.raises(EvaluationDataError, match="not found"):
         evaluate_claims(tmp_path / "nowhere")
-    with pytest.raises(ClaimsEvalError, match="not found"):
+    with pytest.raises(EvaluationDataError, match="not found"):
         evaluate_claims(tmp_path, split="dev")
-    with pytest.raises(ClaimsEvalError, match="split"):
+    with pytest.raises(EvaluationDataError, match="split"):
         evaluate_claims(tmp_path, split="train")
 
 

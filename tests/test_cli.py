@@ -145,7 +145,7 @@ def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
 def test_internal_error_is_one_line_with_details_in_the_data_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot import cli
+    from bot.cli import app as cli
 
     def broken_update(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk gremlin")

@@ -15,9 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import AnswerEngine, answer_question
-from index import IndexConfig, open_store, scan_corpus, update_index
-from tests.conftest import make_settings, write_article
+from bot.answering.engine import answer_question
+from index.articles import scan_corpus
+from index.build import update_index
+from index.config import IndexConfig
+from index.keyword import KeywordIndex, keyword_folder
+from index.store import open_store
+from tests.conftest import make_settings, open_engine, write_article
 
 FACTDESK = str(Path(sys.executable).parent / "factdesk")
 TOPICS = ["bridge", "library", "ferry", "school", "harbor", "market", "stadium", "museum"]
@@ -57,12 +61,16 @@ def served_state(config: IndexConfig) -> dict[str, str]:
     assert active, "no index is serving"
     records = {record.id: record for record in store.articles(active)}
     served: dict[str, int] = {}
-    for _, _, metadata in store.all_chunks(active):
-        record = records.get(metadata["article_id"])
-        if record is not None and record.content_hash == metadata["content_hash"]:
+    for chunk in store.all_chunks(active):
+        record = records.get(chunk.metadata["article_id"])
+        if record is not None and record.content_hash == chunk.metadata["content_hash"]:
             served[record.id] = served.get(record.id, 0) + 1
+    keywords = KeywordIndex.open_reader(keyword_folder(config.data_dir, active))
+    assert keywords is not None, "the serving generation has no keyword index"
+    in_keywords = keywords.version_counts()
     for record in records.values():
         assert served.get(record.id, 0) == record.chunks, f"{record.id}: partial chunks served"
+        assert in_keywords[(record.id, record.content_hash)] == record.chunks, f"{record.id}: keyword index differs"
     return {record.id: record.content_hash for record in records.values()}
 
 
@@ -133,7 +141,7 @@ def test_questions_during_reindex_all_get_answers(
     settings = make_settings(corpus, tmp_path / "data", **overrides)
     write_version(corpus, 1)
     update_index(settings.index_config())
-    engine = AnswerEngine(settings)
+    engine = open_engine(settings)
     write_version(corpus, 2)
 
     failures: list[BaseException] = []
@@ -163,7 +171,7 @@ def test_questions_during_reindex_all_get_answers(
 
 
 def test_chroma_server_down_and_back(tmp_path: Path, embed_model: object) -> None:
-    from index import StoreUnavailable
+    from index.errors import StoreUnavailable
     from tests.conftest import BIN, free_port, wait_for_port
 
     port = free_port()
@@ -184,7 +192,7 @@ def test_chroma_server_down_and_back(tmp_path: Path, embed_model: object) -> Non
         settings = make_settings(tmp_path / "corpus", tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
         write_version(tmp_path / "corpus", 1, count=6)
         update_index(settings.index_config())
-        engine = AnswerEngine(settings)
+        engine = open_engine(settings)
         assert not answer_question("Which stage did the bridge project reach?", engine).abstained
         server.terminate()
         server.wait(timeout=20)

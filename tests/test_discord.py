@@ -25,27 +25,31 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot.answer import AnswerEngine
-from bot.discord_bot import (
-    CorpusWatcher,
+from bot.answering import wording
+from bot.answering.config import AnswerConfig
+from bot.answering.engine import AnswerEngine
+from bot.answering.models import Answer, Claim, Source
+from bot.discord.client import DiscordSetupError, FactdeskBot, run_discord
+from bot.discord.format import MESSAGE_LIMIT, format_answer, format_sources_page, split_text
+from bot.discord.handlers import (
     Desk,
-    DiscordSetupError,
-    FactdeskBot,
-    RateLimiter,
     announce_new_articles,
     handle_ask,
     handle_mention,
     handle_sources,
     handle_status,
     is_addressed_to,
-    run_discord,
 )
-from bot.discord_format import MESSAGE_LIMIT, format_answer, format_sources_page, split_text
+from bot.discord.limits import RateLimiter
+from bot.discord.watching import CorpusWatcher
 from bot.errors import UserError
-from bot.models import Answer, Claim, Source
-from bot.retrieval import IndexEmpty
-from index import ArticleRecord, ClaimStatus, IndexReport, StoreUnavailable, update_index
-from tests.conftest import NEWS, make_settings, write_article
+from bot.settings import Settings
+from index.build import IndexReport, update_index
+from index.claims.status import ClaimStatus
+from index.errors import IndexEmpty, StoreUnavailable
+from index.indexer import Indexer
+from index.store import ArticleRecord
+from tests.conftest import NEWS, make_settings, open_engine, write_article
 
 BOT_ID = 999_000_000_000_000_001
 
@@ -228,11 +232,26 @@ def desk_for(
 ) -> Desk:
     settings = make_settings(tmp_path / "corpus", tmp_path / "data", **overrides)
     return Desk(
-        settings,
-        engine or SimpleNamespace(store=None),  # type: ignore[arg-type]
+        settings.discord_config(),
+        engine or fake_engine(),  # type: ignore[arg-type]
         answer=answer or (lambda question, engine: make_answer()),
         clock=clock,
     )
+
+
+def configs(settings: Settings) -> tuple[Any, ...]:
+    """`run_discord`'s arguments, as the CLI builds them."""
+    return settings.discord_config(), settings.index_config(), settings.answer_config()
+
+
+def fake_engine() -> Any:
+    """Stands in for the answering engine where the test gives the answer function itself."""
+    return SimpleNamespace(config=AnswerConfig(), searcher=SimpleNamespace(store=None))
+
+
+def desk_on(settings: Settings, engine: AnswerEngine) -> Desk:
+    """A desk over a real engine, writing the index through a real indexer."""
+    return Desk(settings.discord_config(), engine, Indexer(settings.index_config(), store=engine.searcher.store))
 
 
 def command(bot: FactdeskBot, name: str) -> Callable[..., Awaitable[None]]:
@@ -330,14 +349,15 @@ def test_long_answer_with_many_sources_is_split_within_the_limit_without_losing_
     ]
     claims = [
         Claim(
-            text=sentences[n - 1], status=ClaimStatus.DISPUTED, attributed_to=f"Outlet {n} vs. Outlet 1", citations=[n]
+            text=sentences[n - 1],
+            status=ClaimStatus.DISPUTED,
+            attributed_to=f"Outlet {n}",
+            citations=[n],
+            disputed_by=["Outlet 1"],
         )
         for n in range(1, 41)
     ]
-    unconfirmed = "; ".join(f"[{n}] is disputed, claimed by Outlet {n} vs. Outlet 1" for n in range(1, 41))
-    answer = make_answer(
-        answer=" ".join(sentences) + "\n\nUnconfirmed: " + unconfirmed + ".", claims=claims, sources=sources
-    )
+    answer = make_answer(answer=wording.answer_text(claims), claims=claims, sources=sources)
 
     parts = format_answer(answer)
     whole = format_answer(answer, limit=10**9)
@@ -349,7 +369,7 @@ def test_long_answer_with_many_sources_is_split_within_the_limit_without_losing_
     for n in range(1, 41):
         assert re.search(rf"^\[{n}\] Outlet {n} — \*", joined, re.MULTILINE), f"source {n} missing"
         assert re.search(
-            rf"^- \[{n}\] “Sentence {n}: .*” — is disputed, claimed by Outlet {n} vs\. Outlet 1$", joined, re.M
+            rf"^- \[{n}\] “Sentence {n}: .*” — is disputed, claimed by Outlet {n}, disputed by Outlet 1$", joined, re.M
         )
     # The answer text is cut between sentences, and a sentence keeps its [n] marker in the same message.
     assert re.search(r"it\. \[\d+\]$", parts[0])
@@ -396,12 +416,14 @@ def test_answers_never_mention_anyone_and_show_article_text_literally(tmp_path: 
 
 
 def test_real_answer_has_an_unconfirmed_section_and_every_source(tmp_path: Path, news_engine: AnswerEngine) -> None:
-    desk = Desk(news_engine.settings, news_engine)
+    desk = desk_on(make_settings(Path("corpus"), Path("data")), news_engine)
     interaction = FakeInteraction()
     run(handle_ask(interaction, "How much will the Harbor Bridge repairs cost?", desk))
 
     text = interaction.log.text
-    assert "**Unconfirmed**" in text and "is disputed, claimed by" in text and "vs." in text
+    assert (
+        "**Unconfirmed**" in text and "is disputed, claimed by the city comptroller, disputed by the department" in text
+    )
     assert "<https://tribune.example/harbor-bridge>" in text and "<https://herald.example/bridge-bill>" in text
     sources = re.findall(r"^\[(\d+)\] ", text, re.MULTILINE)
     assert sources and sources == [str(n) for n in range(1, len(sources) + 1)]
@@ -521,7 +543,7 @@ def test_reindex_is_for_administrators_and_the_configured_role(
 
 
 def test_status_and_sources_describe_the_index(news_engine: AnswerEngine) -> None:
-    desk = Desk(news_engine.settings, news_engine)
+    desk = desk_on(make_settings(Path("corpus"), Path("data")), news_engine)
     status = FakeInteraction()
     run(handle_status(status, desk))
     assert status.response.deferred == {"ephemeral": True, "thinking": True}
@@ -572,7 +594,7 @@ def test_pipeline_error_gets_a_short_apology_with_an_incident_id(
 
     bot = FactdeskBot(desk_for(tmp_path, broken), watch=False)
     interaction = FakeInteraction()
-    with caplog.at_level("ERROR", logger="bot.discord_bot"):
+    with caplog.at_level("ERROR", logger="bot.discord"):
         run(command(bot, "ask")(interaction, question="When does the bridge close?"))
 
     (reply,) = interaction.log.sent
@@ -615,14 +637,14 @@ def test_known_failures_get_a_clear_reply(tmp_path: Path, error: Exception, expe
 def test_factdesk_discord_without_a_token_says_so_before_connecting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot import cli
+    from bot.cli import app as cli
 
     monkeypatch.chdir(tmp_path)  # no .env
     monkeypatch.delenv("FACTDESK_DISCORD_TOKEN", raising=False)
     connected: list[str] = []
     monkeypatch.setattr(FactdeskBot, "run", lambda self, token, **kwargs: connected.append(token))
     with pytest.raises(DiscordSetupError, match="FACTDESK_DISCORD_TOKEN is not set"):
-        run_discord(make_settings(tmp_path, tmp_path, discord_token="   "))
+        run_discord(*configs(make_settings(tmp_path, tmp_path, discord_token="   ")))
 
     monkeypatch.setattr("sys.argv", ["factdesk", "--corpus", str(tmp_path), "--data-dir", str(tmp_path), "discord"])
     with pytest.raises(SystemExit) as done:
@@ -641,10 +663,10 @@ def test_a_refused_token_is_one_clear_error_that_does_not_show_the_token(
         assert given == token
         raise discord.LoginFailure("Improper token has been passed.")
 
-    monkeypatch.setattr("bot.discord_bot.AnswerEngine", lambda settings: SimpleNamespace(store=None))
+    monkeypatch.setattr("bot.discord.client.AnswerEngine.open", lambda index, answering: fake_engine())
     monkeypatch.setattr(FactdeskBot, "run", refuse)
     with pytest.raises(DiscordSetupError, match="Discord refused the token") as error:
-        run_discord(make_settings(tmp_path / "missing", tmp_path, discord_token=f" {token}\n"))
+        run_discord(*configs(make_settings(tmp_path / "missing", tmp_path, discord_token=f" {token}\n")))
     assert isinstance(error.value, UserError)
     assert token not in str(error.value) and token not in caplog.text
 
@@ -654,9 +676,9 @@ def test_the_corpus_watcher_can_be_switched_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, discord_watch: bool
 ) -> None:
     started: list[bool] = []
-    monkeypatch.setattr("bot.discord_bot.AnswerEngine", lambda settings: SimpleNamespace(store=None))
+    monkeypatch.setattr("bot.discord.client.AnswerEngine.open", lambda index, answering: fake_engine())
     monkeypatch.setattr(FactdeskBot, "run", lambda self, token, **kwargs: started.append(self.watch))
-    run_discord(make_settings(tmp_path, tmp_path / "data", discord_token="abc", discord_watch=discord_watch))
+    run_discord(*configs(make_settings(tmp_path, tmp_path / "data", discord_token="abc", discord_watch=discord_watch)))
     assert started == [discord_watch]
 
 
@@ -668,7 +690,7 @@ def test_new_article_in_the_watched_folder_becomes_answerable_and_is_announced(t
     write_article(corpus, "tribune/harbor-bridge.md", **NEWS["tribune/harbor-bridge.md"])  # type: ignore[arg-type]
     settings = make_settings(corpus, tmp_path / "data", discord_user_rate=1000, discord_channel_rate=1000)
     update_index(settings.index_config())
-    desk = Desk(settings, AnswerEngine(settings))
+    desk = desk_on(settings, open_engine(settings))
     question = "When will the Lakeside aquarium open its shark tunnel?"
     aquarium = dict(
         title="Lakeside aquarium @everyone opens shark tunnel",

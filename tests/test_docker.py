@@ -52,7 +52,7 @@ def test_copied_paths_and_extras_exist() -> None:
     extras = set(PYPROJECT["project"]["optional-dependencies"])
     for match in re.findall(r'"\.\[([^\]]+)\]"', DOCKERFILE):
         assert set(match.split(",")) <= extras
-    assert PYPROJECT["project"]["scripts"]["factdesk"] == "bot.cli:run"
+    assert PYPROJECT["project"]["scripts"]["factdesk"] == "bot.cli.app:run"
 
 
 def test_entrypoint_commands_exist_and_healthcheck_runs(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.eval_rtqa import (
+from evaluation.rtqa import (
     Question,
     choose,
     contains,
@@ -151,7 +151,7 @@ def test_quick_run_produces_sane_numbers(tmp_path: Path) -> None:
     assert results["questions"] == 6
     assert results["articles"] >= 20 and results["chunks"] > results["articles"]
     assert results["index"]["problems"] == 0 and results["index"]["added"] == results["articles"]
-    for mode in ("bm25", "dense", "hybrid"):
+    for mode in ("keyword", "dense", "hybrid"):
         values = results["retrieval"][mode]
         assert all(0.0 <= value <= 1.0 for value in values.values())
         assert values["hit@1"] <= values["hit@5"] <= values["hit@10"]

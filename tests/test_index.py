@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from index import IndexConfig, open_store, update_index
-from tests.conftest import SEED_CORPUS, make_settings, write_article
+from index.build import update_index
+from index.config import IndexConfig
+from index.search import Passage, Searcher
+from index.store import open_store
+from tests.conftest import SEED_CORPUS, make_settings, open_engine, write_article
 
 
 def config_for(tmp_path: Path, **overrides: object) -> IndexConfig:
@@ -18,9 +21,13 @@ def config_for(tmp_path: Path, **overrides: object) -> IndexConfig:
 def chunk_ids(config: IndexConfig) -> dict[str, set[str]]:
     store = open_store(config)
     by_article: dict[str, set[str]] = {}
-    for chunk_id, _, metadata in store.all_chunks(store.pointer().active):
-        by_article.setdefault(metadata["article_id"], set()).add(chunk_id)
+    for chunk in store.all_chunks(store.pointer().active):
+        by_article.setdefault(chunk.metadata["article_id"], set()).add(chunk.id)
     return by_article
+
+
+def passage_text(passage: Passage) -> str:
+    return passage.article.body[passage.start : passage.end]
 
 
 def three_articles(corpus: Path) -> None:
@@ -66,9 +73,9 @@ def test_incremental_lifecycle(config: IndexConfig, embed_model: object) -> None
     added = update_index(config)
     assert added.added == ("d",)
 
-    from bot.answer import AnswerEngine, answer_question
+    from bot.answering.engine import answer_question
 
-    engine = AnswerEngine(
+    engine = open_engine(
         make_settings(
             config.corpus_dir,
             config.data_dir,
@@ -151,17 +158,15 @@ def test_interrupted_update_is_repaired_and_never_mixes_versions(
     store = open_store(config)
     assert store.status().update_interrupted
 
-    from bot.retrieval import Retriever
-
-    retriever = Retriever(store, config.embed_model, 1)
+    searcher = Searcher.open(config, store)
     hashes = store.catalog_hashes(store.pointer().active)
-    chunk_texts = [text for _, text, _ in store.all_chunks(store.pointer().active)]
+    chunk_texts = [chunk.text for chunk in store.all_chunks(store.pointer().active)]
     assert any("sold its phone" in text for text in chunk_texts)  # the orphaned new version is there
-    passages = retriever.search("Did Beta sell its phone unit?", top_k=8)
+    passages = searcher.search("Did Beta sell its phone unit?", top_k=8).passages
     assert passages
     for passage in passages:
         assert passage.article.content_hash == hashes[passage.article.id]
-        assert "sold" not in passage.text  # ...but never served next to the old catalog record
+        assert "sold" not in passage_text(passage)  # ...but never served next to the old catalog record
 
     repaired = update_index(config)
     assert repaired.updated == ("b",) and repaired.notes
@@ -188,17 +193,15 @@ def test_seed_article_is_retrieved(tmp_path: Path, embed_model: object) -> None:
     config = config_for(tmp_path)
     shutil.copytree(SEED_CORPUS, config.corpus_dir)
     update_index(config)
-    from bot.retrieval import Retriever
-
-    passages = Retriever(open_store(config), config.embed_model, 1).search("What is distillation of AI models?")
+    passages = Searcher.open(config).search("What is distillation of AI models?").passages
     assert passages and passages[0].article.id == "the-verge-mythos-export-report"
-    assert "distillation" in passages[0].text
+    assert "distillation" in passage_text(passages[0])
     status = open_store(config).status()
     assert status.articles == 1 and status.chunks >= 3 and status.embed_model == "all-MiniLM-L6-v2"
 
 
 def test_store_unreachable_is_a_clear_error(tmp_path: Path) -> None:
-    from index import StoreUnavailable
+    from index.errors import StoreUnavailable
     from tests.conftest import free_port
 
     config = config_for(tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
@@ -210,14 +213,13 @@ def test_reader_with_a_warm_cache_never_mixes_versions(
     tmp_path: Path, embed_model: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Crash after the catalog moved to the new version but before the old chunks were deleted."""
-    from bot.retrieval import Retriever
     from index.store import IndexStore
 
     config = config_for(tmp_path)
     three_articles(config.corpus_dir)
     update_index(config)
-    retriever = Retriever(open_store(config), config.embed_model, 1)
-    assert any("shipped" in p.text for p in retriever.search("What did Beta do with the phone?"))  # cache warm
+    searcher = Searcher.open(config)
+    assert any("shipped" in passage_text(p) for p in searcher.search("What did Beta do with the phone?").passages)
 
     write_article(config.corpus_dir, "b.md", title="Beta", outlet="Two", body="Beta recalled the phone. " * 5)
 
@@ -228,8 +230,9 @@ def test_reader_with_a_warm_cache_never_mixes_versions(
     with pytest.raises(RuntimeError):
         update_index(config)
     store = open_store(config)
-    texts = [text for _, text, metadata in store.all_chunks(store.pointer().active) if metadata["article_id"] == "b"]
+    texts = [c.text for c in store.all_chunks(store.pointer().active) if c.metadata["article_id"] == "b"]
     assert any("shipped" in t for t in texts) and any("recalled" in t for t in texts)  # both versions stored
 
-    passages = [p for p in retriever.search("What did Beta do with the phone?", top_k=10) if p.article.id == "b"]
-    assert passages and all("recalled" in p.text and "shipped" not in p.text for p in passages)
+    found = searcher.search("What did Beta do with the phone?", top_k=10).passages
+    passages = [p for p in found if p.article.id == "b"]
+    assert passages and all("recalled" in passage_text(p) and "shipped" not in passage_text(p) for p in passages)

@@ -6,15 +6,17 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.answer import AnswerEngine, answer_question
-from bot.models import Answer
-from bot.settings import AnswerMode
-from index import ClaimStatus, update_index
-from tests.conftest import make_settings, write_article, write_news
+from bot.answering.config import AnswerMode
+from bot.answering.engine import AnswerEngine, answer_question
+from bot.answering.models import Answer
+from index.build import update_index
+from index.claims.status import ClaimStatus
+from tests.conftest import make_settings, open_engine, write_article, write_news
 from tests.fake_llm import FakeLLM
 
 API_KEY = "sk-test-SECRET-4242"
@@ -56,7 +58,7 @@ def hostile_engine(tmp_path_factory: pytest.TempPathFactory, embed_model: object
         write_article(corpus, name, title="Ferry and bridge notes", outlet="Hostile Weekly", body=body)
     settings = make_settings(corpus, root / "data", llm_api_key=API_KEY, discord_token=DISCORD_TOKEN)
     update_index(settings.index_config())
-    return AnswerEngine(settings)
+    return open_engine(settings)
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +68,15 @@ def fake() -> Iterator[FakeLLM]:
 
 
 def engine_for(base: AnswerEngine, mode: AnswerMode, fake: FakeLLM) -> AnswerEngine:
-    settings = base.settings.model_copy(
-        update={
-            "llm": mode,
-            "llm_base_url": fake.url + ("/v1" if mode is AnswerMode.OPENAI else ""),
-            "llm_model": "claude-sonnet-4-5" if mode is AnswerMode.ANTHROPIC else "m",
-            "llm_timeout": 3,
-            "llm_retries": 0,
-        }
+    config = replace(
+        base.config,
+        mode=mode,
+        llm_base_url=fake.url + ("/v1" if mode is AnswerMode.OPENAI else ""),
+        llm_model="claude-sonnet-4-5" if mode is AnswerMode.ANTHROPIC else "m",
+        llm_timeout_s=3,
+        llm_retries=0,
     )
-    engine = AnswerEngine(settings, store=base.store)
-    engine.retriever = base.retriever
-    return engine
+    return AnswerEngine(config, base.searcher)
 
 
 def assert_safe(answer: Answer, caplog: pytest.LogCaptureFixture) -> None:
@@ -126,7 +125,7 @@ def test_hostile_articles(
     fake.behaviours.append("echo")  # the fake model repeats the first source it is given
     answer = answer_question(question, engine_for(hostile_engine, mode, fake))
     assert_safe(answer, caplog)
-    store = hostile_engine.store
+    store = hostile_engine.searcher.store
     for source in answer.sources:
         (record,) = store.articles(store.pointer().active, [source.article_id])
         sentence = next(s for s in record.sentences if s.text == source.quote)
@@ -134,7 +133,7 @@ def test_hostile_articles(
 
 
 def test_instruction_like_sentences_are_flagged_at_indexing(hostile_engine: AnswerEngine) -> None:
-    store = hostile_engine.store
+    store = hostile_engine.searcher.store
     records = {r.id: r for r in store.articles(store.pointer().active)}
     flagged = {r.id for r in records.values() for s in r.sentences if s.instruction_like}
     assert {

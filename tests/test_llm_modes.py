@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import AnswerEngine, answer_question
-from bot.compose import check_generated
-from bot.evidence import gather_evidence
-from bot.llm import bundled_gguf
-from bot.models import Answer
-from bot.settings import AnswerMode
-from index import ClaimStatus
+from bot.answering.config import AnswerMode
+from bot.answering.engine import AnswerEngine, answer_question
+from bot.answering.llm import bundled_gguf
+from bot.answering.models import Answer
+from bot.answering.verify import check_generated
+from index.claims.status import ClaimStatus
 from tests.conftest import free_port, make_settings, wait_for_port
 from tests.fake_llm import FakeLLM, _text
 
@@ -26,11 +25,9 @@ QUESTION = "How long will the Harbor Bridge be closed for repairs?"
 
 
 def engine_with(news_engine: AnswerEngine, **overrides: object) -> AnswerEngine:
-    """Same store and retriever as the shared index, other answer settings."""
-    base = news_engine.settings
-    engine = AnswerEngine(make_settings(base.corpus_dir, base.data_dir, **overrides), store=news_engine.store)
-    engine.retriever = news_engine.retriever
-    return engine
+    """The same searcher over the shared index, other answer settings."""
+    settings = make_settings(Path("corpus"), Path("data"), **overrides)
+    return AnswerEngine(settings.answer_config(), news_engine.searcher)
 
 
 def assert_grounded(answer: Answer) -> None:
@@ -49,8 +46,7 @@ def assert_grounded(answer: Answer) -> None:
 
 @pytest.fixture(scope="module")
 def given(news_engine: AnswerEngine) -> list:
-    passages = news_engine.retriever.search(QUESTION)
-    evidence = gather_evidence(QUESTION, passages, news_engine.retriever.embed_model)
+    evidence = news_engine.evidence(QUESTION)
     closure = next(item for item in evidence if "14 days" in item.sentence.text)
     reported = next(item for item in evidence if "9 million" in item.sentence.text)
     return [closure, reported]
@@ -71,20 +67,18 @@ def given(news_engine: AnswerEngine) -> list:
 def test_checks_on_generated_sentences(
     news_engine: AnswerEngine, given: list, generated: str, kept: int, removed: int
 ) -> None:
-    drafts, dropped = check_generated(QUESTION, generated, given, news_engine.retriever.embed_model)
+    drafts, dropped = check_generated(QUESTION, generated, given, news_engine.vectors)
     assert (len(drafts), dropped) == (kept, removed)
 
 
 def test_claim_resting_on_a_reported_source_is_not_fact(news_engine: AnswerEngine, given: list) -> None:
-    drafts, _ = check_generated(
-        QUESTION, "The repairs will cost 9 million dollars [2].", given, news_engine.retriever.embed_model
-    )
+    drafts, _ = check_generated(QUESTION, "The repairs will cost 9 million dollars [2].", given, news_engine.vectors)
     assert drafts[0].status is ClaimStatus.REPORTED
     drafts, _ = check_generated(
         QUESTION,
         "The closure lasts 14 days and costs 9 million dollars [1][2].",
         given,
-        news_engine.retriever.embed_model,
+        news_engine.vectors,
     )
     assert drafts[0].status is ClaimStatus.REPORTED  # the weakest support wins
 

@@ -7,19 +7,17 @@ none of them installed.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import AnswerMode, Settings
+from bot.answering.config import AnswerConfig, AnswerMode
+from bot.answering.errors import LLMUnavailable
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM
+    from llama_index.core.llms import LLM, ChatMessage
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-class LLMUnavailable(RuntimeError):
-    """The configured generating backend cannot be built (missing extra, model file, key)."""
 
 
 def bundled_gguf() -> Path:
@@ -33,40 +31,42 @@ def bundled_gguf() -> Path:
     return path
 
 
-def chatml(messages: object) -> str:
+def chatml(messages: Sequence[ChatMessage]) -> str:
     """SmolLM2's chat template (ChatML), since LlamaCPP's default prompt format is Llama 2's."""
-    parts = [f"<|im_start|>{m.role.value}\n{m.content}<|im_end|>\n" for m in messages]  # type: ignore[attr-defined]
+    parts = [f"<|im_start|>{m.role.value}\n{m.content}<|im_end|>\n" for m in messages]
     return "".join(parts) + "<|im_start|>assistant\n"
 
 
-def build_llm(settings: Settings, mode: AnswerMode) -> LLM:
-    timeout = settings.llm_timeout
-    retries = settings.llm_retries
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+def build_llm(config: AnswerConfig, mode: AnswerMode) -> LLM:
+    llm: LLM
+    timeout = config.llm_timeout_s
+    retries = config.llm_retries
+    key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     try:
         if mode is AnswerMode.LLAMA_CPP:
             from llama_index.llms.llama_cpp import LlamaCPP
 
-            path = Path(settings.llm_model) if settings.llm_model else bundled_gguf()
+            path = Path(config.llm_model) if config.llm_model else bundled_gguf()
             if not path.is_file():
                 raise LLMUnavailable(f"GGUF model file not found: {path}")
-            return LlamaCPP(
+            llm = LlamaCPP(
                 model_path=str(path),
                 temperature=0.0,
                 max_new_tokens=200,
-                context_window=settings.llm_context_tokens,
-                model_kwargs={"n_threads": settings.threads or 1, "verbose": False, "seed": 0},
+                context_window=config.llm_context_tokens,
+                model_kwargs={"n_threads": config.threads or 1, "verbose": False, "seed": 0},
                 generate_kwargs={"stop": ["<|im_end|>"]},
                 messages_to_prompt=chatml,
                 completion_to_prompt=lambda text: chatml([_user(text)]),
                 verbose=False,
             )
+            return llm
         if mode is AnswerMode.OPENAI:
             from llama_index.llms.openai_like import OpenAILike
 
-            return OpenAILike(
-                model=settings.llm_model or "local-model",
-                api_base=settings.llm_base_url or "https://api.openai.com/v1",
+            llm = OpenAILike(
+                model=config.llm_model or "local-model",
+                api_base=config.llm_base_url or "https://api.openai.com/v1",
                 api_key=key or "not-needed",
                 is_chat_model=True,
                 timeout=timeout,
@@ -74,14 +74,15 @@ def build_llm(settings: Settings, mode: AnswerMode) -> LLM:
                 temperature=0.0,
                 max_tokens=300,
             )
+            return llm
         if mode is AnswerMode.ANTHROPIC:
             from llama_index.llms.anthropic import Anthropic
 
             if not key:
                 raise LLMUnavailable("anthropic mode needs FACTDESK_LLM_API_KEY")
-            extra = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
-            return Anthropic(
-                model=settings.llm_model or "claude-sonnet-4-5",
+            extra = {"base_url": config.llm_base_url} if config.llm_base_url else {}
+            llm = Anthropic(
+                model=config.llm_model or "claude-sonnet-4-5",
                 api_key=key,
                 timeout=timeout,
                 max_retries=retries,
@@ -89,15 +90,17 @@ def build_llm(settings: Settings, mode: AnswerMode) -> LLM:
                 max_tokens=300,
                 **extra,
             )
+            return llm
         if mode is AnswerMode.OLLAMA:
             from llama_index.llms.ollama import Ollama
 
-            return Ollama(
-                model=settings.llm_model or "llama3.2",
-                base_url=settings.llm_base_url or "http://127.0.0.1:11434",
+            llm = Ollama(
+                model=config.llm_model or "llama3.2",
+                base_url=config.llm_base_url or "http://127.0.0.1:11434",
                 request_timeout=timeout,
                 temperature=0.0,
             )
+            return llm
     except ImportError as error:
         raise LLMUnavailable(
             f"{mode.value} mode needs its extra: pip install 'factdesk[{mode.value}]' ({error})"
@@ -105,7 +108,7 @@ def build_llm(settings: Settings, mode: AnswerMode) -> LLM:
     raise LLMUnavailable(f"mode {mode.value} does not generate")
 
 
-def _user(text: str) -> object:
+def _user(text: str) -> ChatMessage:
     from llama_index.core.llms import ChatMessage, MessageRole
 
     return ChatMessage(role=MessageRole.USER, content=text)

@@ -12,11 +12,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.models import Answer, Claim, Source
-from index import ArticleRecord, IndexReport, IndexStatus
+from bot.answering import wording
+from bot.answering.models import Answer, Claim, Source
+
+if TYPE_CHECKING:
+    from index.build import IndexReport
+    from index.store import ArticleRecord, IndexStatus
 
 MESSAGE_LIMIT = 2000
 QUOTE_CHARS = 300
@@ -30,9 +35,22 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s*\[\d+\])*(?=\s)")
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$")
 
 
+# A "[" that no odd number of backslashes escapes: it could open a masked link "[text](url)".
+_OPEN_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")
+_SCHEME = re.compile(r"\b([a-z][a-z0-9+.-]{1,15}:)//", re.IGNORECASE)
+
+
 def escape(text: str) -> str:
-    """Text from outside (articles, questions, models) shown literally: no Markdown, no mentions."""
-    return escape_markdown(escape_mentions(text))
+    """Text from outside (articles, questions, models) shown literally and inert.
+
+    No Markdown (every "[" escaped, so no masked link "[official statement](https://evil)"),
+    no mentions, no `<...>` syntax (timestamps `<t:...>`, command mentions `</name:id>`, channel
+    links, custom emoji) and no clickable address: only the sources' own URLs are links.
+    """
+    text = escape_markdown(escape_mentions(text), ignore_links=False)
+    text = _OPEN_BRACKET.sub(lambda match: match.group(1) + "\\[", text)
+    text = text.replace("<", "<\u200b")
+    return _SCHEME.sub("\\1\u200b//", text)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -108,17 +126,16 @@ def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def format_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The answer text with [n] markers, an **Unconfirmed** list, then every source; messages within `limit`."""
+    """The claims with [n] markers, an **Unconfirmed** list, then every source; messages within `limit`."""
     blocks = [Block(f"*Note: {escape(note)}*") for note in answer.notes]
-    unconfirmed_paragraph = ""
-    for paragraph in answer.answer.split("\n\n"):
-        if paragraph.startswith("Unconfirmed:") and answer.unconfirmed_claims:
-            unconfirmed_paragraph = paragraph  # shown as the list below, claim by claim
-        elif paragraph.strip():
-            blocks.append(Block(escape(paragraph)))
-    unconfirmed = [_unconfirmed_item(claim, unconfirmed_paragraph) for claim in answer.unconfirmed_claims]
-    blocks += _section("**Unconfirmed**", unconfirmed)
-    said = " ".join(answer.answer.split())
+    if answer.abstained:
+        return pack([*blocks, Block(escape(answer.answer))], limit)
+    claims = " ".join(f"{escape(wording.claim_sentence(claim))} {wording.markers(claim)}" for claim in answer.claims)
+    blocks.append(Block(claims))
+    if answer.removed_sentences:
+        blocks.append(Block(escape(wording.removed_note(answer.removed_sentences))))
+    blocks += _section("**Unconfirmed**", [_unconfirmed_item(claim) for claim in answer.unconfirmed_claims])
+    said = " ".join(wording.claims_text(answer.claims).split())
     entries = [source_entry(source, quote=" ".join(source.quote.split()) not in said) for source in answer.sources]
     blocks += _section("**Sources**", entries)
     return pack(blocks, limit)
@@ -130,14 +147,12 @@ def _section(heading: str, items: Sequence[str]) -> list[Block]:
     return [Block(f"{heading}\n{items[0]}"), *(Block(item, tight=True) for item in items[1:])]
 
 
-def _unconfirmed_item(claim: Claim, paragraph: str) -> str:
-    """`- [2] “claim” — is disputed, claimed by A vs. B`, with the wording of the answer's own Unconfirmed line."""
-    refs = "".join(f"[{n}]" for n in claim.citations)
-    who = claim.attributed_to or "an unnamed source"
-    wording = re.escape(f"{refs} is {claim.status.value}, claimed by {who}") + r"(?: \(not confirmed by [^)]*\))?"
-    found = re.search(wording, paragraph)
-    detail = found.group(0)[len(refs) + 1 :] if found else f"is {claim.status.value}, claimed by {who}"
-    return f"- {refs} “{escape(shorten(claim.text, CLAIM_CHARS))}” — {escape(shorten(detail, 300))}"
+def _unconfirmed_item(claim: Claim) -> str:
+    """`- [2] “claim” — is disputed, claimed by A, disputed by B`."""
+    detail = wording.status_detail(claim)
+    return (
+        f"- {wording.markers(claim)} “{escape(shorten(claim.text, CLAIM_CHARS))}” — is {escape(shorten(detail, 300))}"
+    )
 
 
 def source_entry(source: Source, *, quote: bool = True) -> str:

@@ -1,7 +1,7 @@
 """Claim-status tagging measured on public data sets: CoNLL-2010, Emergent, PolNeAR and FNC-1.
 
 `evaluate_claims(data, split=...)` reads the sets from `data` (`../shared/data`, never copied
-into the project), runs the pipeline and rules that indexing runs (`index.claims`) and returns
+into the project), runs the pipeline and rules that indexing runs (`index.claims.rules`) and returns
 plain numbers for `factdesk eval claims [--json]`; `render_claims_table` prints them next to
 the published figures.
 
@@ -27,21 +27,25 @@ from __future__ import annotations
 import csv
 import re
 import time
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.claims import (
-    ClaimStatus,
-    SentenceAnalysis,
-    analyse_doc,
-    analyse_sentence,
-    load_nlp,
-    normalise_case,
+from evaluation.data import EvaluationDataError, require
+from evaluation.metrics import (
+    accuracy,
+    binary_scores,
+    macro_f1,
+    prf,
+    read_brat,
+    span_counts,
+    token_counts,
+    tokenize,
 )
+from index.claims.rules import analyse_doc, analyse_sentence, load_nlp, normalise_case
+from index.claims.status import ClaimStatus, SentenceAnalysis
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,7 +57,7 @@ FNC_STANCES = ("agree", "disagree", "discuss")
 EMERGENT_LABELS = ("for", "against", "observing")
 # Cue kinds that attribute content to someone ("X said", "according to X", "X urged", "X denied"):
 # the ones scored against PolNeAR's Cue and Source spans (a denial only with its denier).
-ATTRIBUTING_KINDS = frozenset(["attribution", "stance", "denial"])
+ATTRIBUTING_KINDS = frozenset(["attribution", "stance", "denial", "not_confirmed"])
 UNCERTAIN_STATUSES = frozenset([ClaimStatus.SPECULATIVE, ClaimStatus.REPORTED])
 
 # FNC-1 body rule, chosen on the dev bodies: a body whose sentences are disputed often enough
@@ -69,111 +73,6 @@ ANCHORS: dict[str, dict[str, object]] = {
     "polnear_source": {"published": "~0.82", "target": 0.85},
     "fnc1": {"published": "~0.60 (4 stances)", "target": None},
 }
-
-
-class ClaimsEvalError(Exception):
-    """Missing data or a bad argument; the message is complete for the user."""
-
-
-# --- metrics (pure functions, tested on small fixtures) ---------------------------------
-
-
-def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}
-
-
-def binary_scores(gold: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:
-    """Precision, recall and F1 of the positive class, and accuracy."""
-    if len(gold) != len(predicted):
-        raise ValueError("gold and predicted differ in length")
-    pairs = list(zip(gold, predicted, strict=True))
-    tp = sum(1 for g, p in pairs if g and p)
-    fp = sum(1 for g, p in pairs if p and not g)
-    fn = sum(1 for g, p in pairs if g and not p)
-    return {**prf(tp, fp, fn), "accuracy": accuracy(gold, predicted)}
-
-
-def accuracy(gold: Sequence[object], predicted: Sequence[object]) -> float:
-    if len(gold) != len(predicted):
-        raise ValueError("gold and predicted differ in length")
-    return sum(1 for g, p in zip(gold, predicted, strict=True) if g == p) / len(gold) if gold else 0.0
-
-
-def macro_f1(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> tuple[float, dict[str, float]]:
-    """Mean over `labels` of each label's F1 (one against the rest), and the per-label F1."""
-    per_label: dict[str, float] = {}
-    for label in labels:
-        per_label[label] = binary_scores([g == label for g in gold], [p == label for p in predicted])["f1"]
-    return (sum(per_label.values()) / len(labels) if labels else 0.0), per_label
-
-
-@dataclass(frozen=True)
-class BratSpan:
-    kind: str
-    fragments: tuple[tuple[int, int], ...]
-
-
-def read_brat(annotation: str) -> list[BratSpan]:
-    """Text-bound annotations (`T<n>\\t<Type> <start> <end>[;<start> <end>]\\t<text>`) of a brat `.ann` file."""
-    spans: list[BratSpan] = []
-    for line in annotation.splitlines():
-        if not line.startswith("T"):
-            continue
-        parts = line.split("\t")
-        if len(parts) < 2:
-            continue
-        kind, _, offsets = parts[1].partition(" ")
-        fragments = []
-        for fragment in offsets.split(";"):
-            start, end = fragment.split()
-            fragments.append((int(start), int(end)))
-        spans.append(BratSpan(kind, tuple(fragments)))
-    return spans
-
-
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-def tokenize(text: str) -> list[tuple[int, int]]:
-    """Character ranges of the words and punctuation marks of `text`."""
-    return [match.span() for match in _TOKEN.finditer(text)]
-
-
-def tokens_in(tokens: Sequence[tuple[int, int]], spans: Iterable[tuple[int, int]]) -> set[int]:
-    """Indices of the tokens that overlap any of `spans` (character ranges)."""
-    starts = [start for start, _ in tokens]
-    ends = [end for _, end in tokens]
-    found: set[int] = set()
-    for start, end in spans:
-        found.update(range(bisect_right(ends, start), bisect_left(starts, end)))
-    return found
-
-
-def token_counts(
-    tokens: Sequence[tuple[int, int]], gold: Iterable[tuple[int, int]], predicted: Iterable[tuple[int, int]]
-) -> tuple[int, int, int]:
-    """(tp, fp, fn) over the set of tokens inside gold spans against those inside predicted spans."""
-    gold_tokens = tokens_in(tokens, gold)
-    predicted_tokens = tokens_in(tokens, predicted)
-    return (
-        len(gold_tokens & predicted_tokens),
-        len(predicted_tokens - gold_tokens),
-        len(gold_tokens - predicted_tokens),
-    )
-
-
-def span_counts(
-    tokens: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int]], predicted: Sequence[tuple[int, int]]
-) -> tuple[int, int, int, int]:
-    """(predicted spans that overlap a gold span, predicted spans, gold spans overlapped, gold spans)."""
-    gold_sets = [tokens_in(tokens, [span]) for span in gold]
-    predicted_sets = [tokens_in(tokens, [span]) for span in predicted]
-    hits = sum(1 for p in predicted_sets if any(p & g for g in gold_sets))
-    found = sum(1 for g in gold_sets if any(g & p for p in predicted_sets))
-    return hits, len(predicted_sets), found, len(gold_sets)
 
 
 # --- tagging ------------------------------------------------------------------------------
@@ -228,18 +127,12 @@ def _lines(text: str) -> Iterable[tuple[int, str]]:
 # --- the data sets ------------------------------------------------------------------------
 
 
-def _require(path: Path) -> Path:
-    if not path.exists():
-        raise ClaimsEvalError(f"evaluation data not found: {path}")
-    return path
-
-
 def _take(items: list, limit: int | None) -> list:
     return items if limit is None else items[:limit]
 
 
 def _conll(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dict[str, object]:
-    path = _require(data / "conll2010" / "uncertainty-conll2010.csv")
+    path = require(data / "conll2010" / "uncertainty-conll2010.csv")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = [(label.strip(), sentence) for label, sentence, *_ in csv.reader(handle)]
     rows = rows[:CONLL_DEV_ROWS] if split == "dev" else rows[CONLL_DEV_ROWS:]
@@ -263,13 +156,13 @@ def _conll(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dict[s
 
 
 def _emergent_rows(data: Path) -> list[dict[str, str]]:
-    folder = _require(data / "emergent")
+    folder = require(data / "emergent")
     rows: list[dict[str, str]] = []
     for path in sorted(folder.glob("test-*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows.extend(csv.DictReader(handle))
     if not rows:
-        raise ClaimsEvalError(f"evaluation data not found: {folder}/test-*.csv")
+        raise EvaluationDataError(f"evaluation data not found: {folder}/test-*.csv")
     return sorted(rows, key=lambda row: int(row.get("") or 0))
 
 
@@ -320,9 +213,9 @@ def _emergent(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dic
 
 
 def _polnear_documents(folder: Path) -> list[tuple[Path, Path]]:
-    texts = sorted(_require(folder / "text").glob("*.txt"))
+    texts = sorted(require(folder / "text").glob("*.txt"))
     annotations: dict[str, Path] = {}
-    for path in sorted(_require(folder / "attributions").glob("*.ann")):
+    for path in sorted(require(folder / "attributions").glob("*.ann")):
         annotations.setdefault(re.sub(r"_[0-9a-f]+$", "", path.stem), path)
     return [(text, annotations[text.stem]) for text in texts if text.stem in annotations]
 
@@ -337,7 +230,9 @@ def predicted_attributions(analyses: Iterable[tuple[int, SentenceAnalysis]]) -> 
     spans: dict[str, set[tuple[int, int]]] = {"Cue": set(), "Source": set()}
     for base, analysis in analyses:
         for cue in analysis.cues:
-            if cue.kind not in ATTRIBUTING_KINDS or (cue.kind == "denial" and cue.source_start is None):
+            if cue.kind not in ATTRIBUTING_KINDS or (
+                cue.kind in ("denial", "not_confirmed") and cue.source_start is None
+            ):
                 continue
             spans["Cue"].add((base + cue.start, base + cue.end))
             if cue.source_start is not None and cue.source_end is not None:
@@ -376,7 +271,7 @@ def _span_scores(counts: Counter[str]) -> dict[str, float]:
 
 
 def _polnear(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dict[str, object]:
-    documents = _take(_polnear_documents(_require(data / "polnear" / split)), limit)
+    documents = _take(_polnear_documents(require(data / "polnear" / split)), limit)
     texts = [_read_text(text) for text, _ in documents]
     analysed = tagger.documents(texts)
     totals = {"Cue": Counter[str](), "Source": Counter[str]()}
@@ -428,13 +323,13 @@ def fnc_body_stance(statuses: Sequence[ClaimStatus]) -> str:
 
 
 def _fnc(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dict[str, object]:
-    folder = _require(data / "fnc1")
-    with _require(folder / "competition_test_stances.csv").open(encoding="utf-8-sig", newline="") as handle:
+    folder = require(data / "fnc1")
+    with require(folder / "competition_test_stances.csv").open(encoding="utf-8-sig", newline="") as handle:
         pairs = [
             row for row in csv.DictReader(handle) if row["Stance"] != "unrelated" and fnc_split(row["Body ID"]) == split
         ]
     pairs = _take(pairs, limit)
-    with _require(folder / "competition_test_bodies.csv").open(encoding="utf-8-sig", newline="") as handle:
+    with require(folder / "competition_test_bodies.csv").open(encoding="utf-8-sig", newline="") as handle:
         bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
     body_ids = sorted({row["Body ID"] for row in pairs}, key=int)
     analysed = tagger.documents([bodies[body_id] for body_id in body_ids])  # once per body, not per pair
@@ -473,10 +368,10 @@ def _fnc(data: Path, split: str, limit: int | None, tagger: _Tagger) -> dict[str
 def evaluate_claims(data: Path, *, split: str = "test", limit: int | None = None) -> dict:
     """Run the claim tagger over the four data sets and score it; plain JSON-ready numbers."""
     if split not in SPLITS:
-        raise ClaimsEvalError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+        raise EvaluationDataError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     if limit is not None and limit < 1:
-        raise ClaimsEvalError("limit must be at least 1")
-    _require(data)
+        raise EvaluationDataError("limit must be at least 1")
+    require(data)
     started = time.perf_counter()
     load_nlp()
     tagger = _Tagger()

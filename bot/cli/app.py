@@ -1,43 +1,48 @@
 """`factdesk`: index the articles, ask questions, run the Discord bot, evaluate.
 
 Every failure a user can cause or meet (bad question, no index, store down, model missing)
-ends in one clear line and a non-zero exit, never a traceback.
+ends in one clear line and a non-zero exit, never a traceback. Commands import what they need
+when they run, so `factdesk --help` loads no model, store or llama-index.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
 
 import index.offline  # noqa: F401  (before any model import)
-from bot.errors import UserError
-from bot.settings import AnswerMode, Settings
+from bot.answering.config import AnswerMode
+from bot.errors import UserError, operator_message
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from index.build import IndexReport
+    from index.indexer import Indexer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 eval_app = typer.Typer(no_args_is_help=True, help="Measure factdesk on public evaluation data.")
 app.add_typer(eval_app, name="eval")
-console = Console()
-errors = Console(stderr=True)
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
 log = logging.getLogger("factdesk")
 # Internal-error tracebacks go to errors.log in the data folder, once the settings name it.
 _incident_folder = Path(".factdesk")
 
 
 def _settings(ctx: typer.Context) -> Settings:
-    return ctx.obj["settings"]
+    settings: Settings = ctx.obj["settings"]
+    return settings
 
 
 @app.callback()
@@ -52,10 +57,12 @@ def main(
     threads: Annotated[int | None, typer.Option(help="CPU threads for models (FACTDESK_THREADS).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
+    from rich.logging import RichHandler
+
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=errors, show_path=False)],
+        handlers=[RichHandler(console=errors, show_path=False, markup=False)],
     )
     for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
@@ -71,7 +78,8 @@ def main(
     try:
         settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
     except ValidationError as error:
-        raise UserError(f"bad setting: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}") from error
+        first = error.errors()[0]
+        raise UserError(f"bad setting: {first['loc'][0]}: {first['msg']}") from error
     ctx.obj = {"settings": settings}
     global _incident_folder
     _incident_folder = settings.data_dir
@@ -85,53 +93,49 @@ def index_command(
     status: Annotated[bool, typer.Option(help="Show what the index holds and exit.")] = False,
 ) -> None:
     """Bring the index in line with the corpus folder (only new or changed articles are embedded)."""
-    from bot.render import render_report, render_status
-    from index import open_store
+    from bot.cli.render import render_report, render_status
 
     settings = _settings(ctx)
     config = settings.index_config()
     if status:
+        from index.store import open_store
+
         render_status(console, open_store(config).status(), str(config.corpus_dir), settings.llm.value)
         return
-    report = run_update(settings, rebuild=rebuild)
-    render_report(console, report)
-    if watch:
-        from bot.watch import watch_corpus
+    from index.indexer import Indexer
 
-        console.print(f"watching {config.corpus_dir} for changes (Ctrl-C to stop)")
-        for report in watch_corpus(config, lambda: run_update(settings)):
-            render_report(console, report)
-
-
-@contextmanager
-def progress_bars() -> Iterator[Callable[[str, int, int], None]]:
-    """One bar per stage on stderr, so long work shows how far it is without touching --json output."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, TaskID] = {}
-
-        def advance(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        yield advance
+    indexer = Indexer(config)
+    with indexer.holding():
+        render_report(console, run_update(indexer, rebuild=rebuild))
+        if watch:
+            _watch(indexer, lambda report: render_report(console, report))
 
 
-def run_update(settings: Settings, *, rebuild: bool = False) -> Any:
-    from index import update_index
+def _watch(indexer: Indexer, on_report: Callable[[IndexReport], None]) -> None:
+    """Watch until Ctrl-C or SIGTERM (Docker's stop signal); both end with one line and exit 0."""
+    import threading
 
-    with progress_bars() as advance:
-        return update_index(settings.index_config(), rebuild=rebuild, progress=partial(advance, "embedding articles"))
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    console.print(f"watching {indexer.config.corpus_dir} for changes (Ctrl-C to stop)")
+    try:
+        indexer.watch(on_report, stop=stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    console.print("stopped watching; the index is up to date with the last change seen")
+
+
+def run_update(indexer: Indexer, *, rebuild: bool = False) -> IndexReport:
+    from bot.cli.progress import progress_bars
+
+    with progress_bars(errors) as advance:
+        return indexer.update(rebuild=rebuild, progress=partial(advance, "embedding articles"))
 
 
 @app.command()
@@ -145,16 +149,19 @@ def ask(
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
 ) -> None:
     """Answer a question from the indexed articles, with cited sources and claim statuses."""
-    from bot.answer import AnswerEngine, answer_question
-    from bot.render import render_answer
-    from bot.retrieval import SearchFilters
+    from bot.answering.engine import AnswerEngine, answer_question
+    from bot.answering.question import clean_question
+    from bot.cli.render import render_answer
+    from index.search import SearchFilters
 
+    settings = _settings(ctx)
+    clean_question(question, max_chars=settings.max_question_chars)  # a bad question fails before any loading
     filters = SearchFilters(outlet=outlet, published_from=_date(since, "--since"), published_to=_date(until, "--until"))
-    engine = AnswerEngine(_settings(ctx))
+    engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
     answer = answer_question(question, engine, mode=mode, filters=filters)
     if as_json:
         for note in answer.notes:
-            errors.print(f"note: {note}")
+            errors.print(f"note: {note}", markup=False)
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
         render_answer(console, answer)
@@ -172,9 +179,10 @@ def _date(value: str | None, flag: str) -> date | None:
 @app.command()
 def discord(ctx: typer.Context) -> None:
     """Run the Discord bot (token from FACTDESK_DISCORD_TOKEN)."""
-    from bot.discord_bot import run_discord
+    from bot.discord.client import run_discord
 
-    run_discord(_settings(ctx))
+    settings = _settings(ctx)
+    run_discord(settings.discord_config(), settings.index_config(), settings.answer_config())
 
 
 @eval_app.command("claims")
@@ -187,7 +195,7 @@ def eval_claims(
     """Claim-status tagging on CoNLL-2010, Emergent, PolNeAR and FNC-1."""
     import json
 
-    from index.claims_eval import evaluate_claims, render_claims_table
+    from evaluation.claims import evaluate_claims, render_claims_table
 
     results = evaluate_claims(data, split=split, limit=limit)
     if as_json:
@@ -209,14 +217,15 @@ def eval_rtqa(
     """Indexing, retrieval, multiple choice and abstention on RealTimeQA 2024."""
     import json
 
-    from bot.eval_rtqa import evaluate_rtqa, render_rtqa_table
+    from bot.cli.progress import progress_bars
+    from evaluation.rtqa import evaluate_rtqa, render_rtqa_table
 
     if split not in ("dev", "test"):
         raise UserError("--split is dev or test")
     folder = data / "realtimeqa-2024"
     if not (folder / "qa.jsonl.gz").is_file():
         raise UserError(f"RealTimeQA data not found in {folder}")
-    with progress_bars() as advance:
+    with progress_bars(errors) as advance:
         results = evaluate_rtqa(
             _settings(ctx), folder, quick=quick, split=split, questions_in_quick=questions, progress=advance
         )
@@ -229,17 +238,6 @@ def eval_rtqa(
         sys.stdout.write(json.dumps({k: v for k, v in results.items() if k != "answers"}, indent=2) + "\n")
     else:
         render_rtqa_table(console, results)
-
-
-def _known_errors() -> tuple[type[BaseException], ...]:
-    from bot.answer import QuestionError
-    from bot.llm import LLMUnavailable
-    from bot.retrieval import IndexEmpty
-    from index import StoreUnavailable
-    from index.claims_eval import ClaimsEvalError
-    from index.embedding import EmbedModelError
-
-    return (UserError, QuestionError, IndexEmpty, StoreUnavailable, EmbedModelError, LLMUnavailable, ClaimsEvalError)
 
 
 def run(entry: Callable[..., Any] = app) -> None:
@@ -255,16 +253,21 @@ def run(entry: Callable[..., Any] = app) -> None:
         errors.print("interrupted: the index that was serving before still serves")
         sys.exit(130)
     except typer.TyperException as error:  # usage errors: click's own message and exit code
-        error.show()  # type: ignore[attr-defined]
-        sys.exit(error.exit_code)  # type: ignore[attr-defined]
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(error, "exit_code", 2)))
     except Exception as error:  # noqa: BLE001 - the last line of defence before a user's terminal
-        if isinstance(error, _known_errors()):
-            errors.print(f"[red]error:[/] {escape(str(error))}")
+        message = operator_message(error)
+        if message is not None:
+            errors.print("[red]error:[/] ", end="")
+            errors.print(message, markup=False)
             sys.exit(1)
         incident = uuid.uuid4().hex[:8]
         where = _log_incident(incident, error)
-        errors.print(f"[red]internal error {incident}:[/] {type(error).__name__}: {escape(str(error))}")
-        errors.print(f"details in {where}")
+        errors.print(f"[red]internal error {incident}:[/] ", end="")
+        errors.print(f"{type(error).__name__}: {error}", markup=False)
+        errors.print(f"details in {where}", markup=False)
         sys.exit(70)
 
 

@@ -1,41 +1,69 @@
-"""How answers and index reports look in a terminal (rich)."""
+"""How answers and index reports look in a terminal (rich), rendered from their fields.
+
+Everything that comes from articles (titles, outlets, quotes, paths) is added as plain `Text`,
+never as markup: a title holding "[/]" or "[link=...]" shows as written and cannot break the
+output or become a live link.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.models import Answer
-from index import IndexReport, IndexStatus
+from bot.answering.models import Answer, Claim
+from bot.answering.wording import markers, status_detail
+
+if TYPE_CHECKING:
+    from index.build import IndexReport
+    from index.store import IndexStatus
 
 STATUS_STYLE = {"confirmed": "green", "reported": "yellow", "speculative": "magenta", "disputed": "red"}
 
 
+def claim_line(claim: Claim) -> Text:
+    """`[1] text  reported` with the status in its colour."""
+    line = Text()
+    line.append(markers(claim) + " ", style="bold")
+    line.append(claim.text)
+    line.append("  ")
+    line.append(claim.status.value, style=f"bold {STATUS_STYLE[claim.status.value]}")
+    return line
+
+
 def render_answer(console: Console, answer: Answer) -> None:
     for note in answer.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(Text.assemble(("note: ", "yellow"), note))
     if answer.abstained:
-        console.print(Panel(escape(answer.answer), title="Answer", border_style="dim"))
+        console.print(Panel(Text(answer.answer), title="Answer", border_style="dim"))
         return
-    text = Text()
-    for paragraph in answer.answer.split("\n\n"):
-        if text:
-            text.append("\n\n")
-        if paragraph.startswith("Unconfirmed:"):
-            text.append("Unconfirmed:", style="bold yellow")
-            text.append(paragraph[len("Unconfirmed:") :])
-        else:
-            text.append(paragraph)
-    console.print(Panel(text, title=f"Answer ({answer.mode})"))
+    body = Text("\n").join(claim_line(claim) for claim in answer.claims)
+    unconfirmed = answer.unconfirmed_claims
+    if unconfirmed:
+        body.append("\n\n")
+        body.append("Unconfirmed:", style="bold yellow")
+        for claim in unconfirmed:
+            body.append("\n  " + markers(claim) + " is ")
+            body.append(claim.status.value, style=STATUS_STYLE[claim.status.value])
+            body.append(status_detail(claim)[len(claim.status.value) :])
+    if answer.removed_sentences:
+        removed = answer.removed_sentences
+        body.append(f"\n\n({removed} unsupported sentence{'s' if removed != 1 else ''} removed.)", style="dim")
+    console.print(Panel(body, title=f"Answer ({answer.mode})"))
     sources = Table(title="Sources", show_lines=True)
     for column in ("n", "outlet", "title", "date", "url", "quote"):
         sources.add_column(column, overflow="fold")
     for source in answer.sources:
         sources.add_row(
-            str(source.n), source.outlet, source.title, source.published or "-", source.url or "-", Text(source.quote)
+            str(source.n),
+            Text(source.outlet),
+            Text(source.title),
+            Text(source.published or "-"),
+            Text(source.url or "-"),
+            Text(source.quote),
         )
     console.print(sources)
 
@@ -52,15 +80,15 @@ def render_report(console: Console, report: IndexReport) -> None:
         ("skipped (unchanged)", report.skipped),
     ):
         shown = ", ".join(ids[:8]) + (f", … {len(ids) - 8} more" if len(ids) > 8 else "")
-        table.add_row(label, str(len(ids)), shown)
+        table.add_row(label, str(len(ids)), Text(shown))
     table.add_row("chunks embedded", str(report.chunks_written), "")
     table.add_row("problems", str(len(report.problems)), "")
     table.add_row("time", f"{report.seconds:.1f} s", "")
     console.print(table)
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(Text.assemble(("note: ", "yellow"), note))
     for problem in report.problems:
-        console.print(f"[red]skipped[/] {escape(problem.path)}: {escape(problem.reason)}")
+        console.print(Text.assemble(("skipped ", "red"), problem.path, ": ", problem.reason))
 
 
 def render_status(console: Console, status: IndexStatus, corpus: str, mode: str) -> None:
@@ -79,6 +107,6 @@ def render_status(console: Console, status: IndexStatus, corpus: str, mode: str)
     ]
     if status.update_interrupted:
         rows.append(("warning", "the last update was interrupted; the next `factdesk index` repairs it"))
-    for row in rows:
-        table.add_row(*row)
+    for what, value in rows:
+        table.add_row(what, Text(value))
     console.print(table)

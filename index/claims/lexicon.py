@@ -377,3 +377,28 @@ SOURCE_NOUNS = (
         ["poll", "survey", "study", "spokesman", "spokeswoman", "spokesperson", "police", "witness", "witnesses"]
     )
 )
+
+
+def _inflections(lemmas: list[str]) -> frozenset[str]:
+    """A verb's lemma with its -s, -ed and -ing forms ("deny": denies, denied, denying)."""
+    forms: set[str] = set()
+    for lemma in lemmas:
+        stem = lemma[:-1] if lemma.endswith("e") else lemma
+        if lemma.endswith("y"):
+            forms |= {lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+        else:
+            forms |= {lemma, lemma + "s", stem + "ed", stem + "ing"}
+    return frozenset(forms)
+
+
+# Words that already tell a reader a claim is not established, in an answer's own text: an
+# unconfirmed claim worded with one of them needs no "According to X," in front.
+HEDGED_WORDING = (
+    frozenset(["according to", "said", "says", "not confirmed", "has not confirmed"])
+    | HEARSAY_ADVERBS
+    | (HEDGE_MODALS - {"would"})
+    | HEDGE_ADVERBS
+    | UNCONFIRMED_WORDS
+    | _inflections(["report", "allege", "claim", "deny", "dispute", "suggest"])
+    | frozenset(["reportedly"])
+)

@@ -1,16 +1,20 @@
-"""The answer as other tools see it. `Answer.model_dump_json()` is the stable `--json` shape."""
+"""The answer as every view sees it. `Answer.model_dump_json()` is the stable `--json` shape.
+
+Views (terminal, JSON, Discord, HTTP) render these fields; none of them parses `Answer.answer`,
+the text that `wording` writes for people who want one paragraph.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index import ClaimStatus
+from index.claims import ClaimStatus
 
 UNCONFIRMED = frozenset({ClaimStatus.REPORTED, ClaimStatus.SPECULATIVE, ClaimStatus.DISPUTED})
 
 
 class Source(BaseModel):
-    """One cited article sentence, numbered as it is cited in the answer text."""
+    """One cited article sentence, numbered as it is cited in the answer."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -24,12 +28,19 @@ class Source(BaseModel):
 
 
 class Claim(BaseModel):
+    """One statement of the answer, the sources it cites and how established it is."""
+
     model_config = ConfigDict(frozen=True)
 
     text: str
     status: ClaimStatus
+    # Who claims it: the party on the record, the reporting chain ("Semafor, via The Verge").
     attributed_to: str | None
     citations: list[int]
+    # Parties the articles say have not confirmed it ("the White House").
+    not_confirmed_by: list[str] = Field(default_factory=list)
+    # Parties whose statements in the cited articles deny or contradict it.
+    disputed_by: list[str] = Field(default_factory=list)
 
     @property
     def unconfirmed(self) -> bool:
@@ -47,9 +58,12 @@ class Answer(BaseModel):
     sources: list[Source]
     removed_sentences: int = 0
     # What a person should know about how the answer was made (LLM failed, fell back...).
-    # Shown by the CLI and Discord, left out of the JSON shape.
+    # Shown by every view, left out of the JSON shape.
     notes: list[str] = Field(default_factory=list, exclude=True)
 
     @property
     def unconfirmed_claims(self) -> list[Claim]:
         return [claim for claim in self.claims if claim.unconfirmed]
+
+    def source(self, n: int) -> Source:
+        return self.sources[n - 1]

@@ -30,21 +30,22 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.answer import AnswerEngine
-from bot.evidence import content_terms, gather_evidence
-from bot.llm import build_llm
-from bot.prompt import fence
-from bot.retrieval import Passage
-from bot.settings import AnswerMode, Settings
-from index import update_index
+from bot.answering.config import AnswerMode
+from bot.answering.engine import AnswerEngine
+from bot.answering.evidence import content_terms, gather_evidence
+from bot.answering.llm import build_llm
+from bot.answering.prompt import fence
+from bot.settings import Settings
+from index.build import update_index
+from index.search import Passage, SearchResults
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -154,7 +155,7 @@ def contains(text: str, answer: str) -> bool:
     return bool(needle) and f" {needle} " in f" {_normalise(text)} "
 
 
-def ranked_articles(passages: list[Passage]) -> list[str]:
+def ranked_articles(passages: Sequence[Passage]) -> list[str]:
     return list(dict.fromkeys(passage.article.id for passage in passages))
 
 
@@ -177,10 +178,9 @@ class ChoiceSupport:
     article: str | None
 
 
-def support_choices(question: Question, engine: AnswerEngine, passages: list[Passage]) -> list[ChoiceSupport]:
+def support_choices(question: Question, engine: AnswerEngine, passages: SearchResults) -> list[ChoiceSupport]:
     """Score every real choice against the same evidence: sentences of the retrieved passages."""
-    embed = engine.retriever.embed_model
-    evidence = gather_evidence(question.text, passages, embed, limit=EVIDENCE_SENTENCES)
+    evidence = gather_evidence(question.text, passages, engine.vectors, limit=EVIDENCE_SENTENCES)
     candidates = [(i, c) for i, c in enumerate(question.choices) if not is_nota(c)]
     terms = {i: content_terms(c) for i, c in candidates}
     # Words every choice shares ("cents", "Awards") say nothing about which one is right.
@@ -196,7 +196,7 @@ def support_choices(question: Question, engine: AnswerEngine, passages: list[Pas
             value = share * max(0.0, item.score)
             if value > best:
                 best, quote, article = value, item.sentence.text, item.article.id
-        query = np.asarray(embed.get_query_embedding(f"{question.text} {choice}"))
+        query = engine.searcher.embedder.embed_query(f"{question.text} {choice}")
         closeness = vectors @ query if len(vectors) else np.zeros(0)
         similarity = float(closeness.max()) if len(closeness) else 0.0
         if quote is None and len(closeness):  # no sentence names it: cite the closest one
@@ -206,18 +206,20 @@ def support_choices(question: Question, engine: AnswerEngine, passages: list[Pas
     return supports
 
 
-def evidence_passages(question: Question, engine: AnswerEngine) -> list[Passage]:
+def evidence_passages(question: Question, engine: AnswerEngine) -> SearchResults:
     """Passages for the question, then for the question with each choice, pooled without repeats.
 
     Every choice is then judged on the same pool, so no choice wins only by bringing its own
-    evidence.
+    evidence. The question's own vector scores the pooled sentences.
     """
-    pooled = {p.chunk_id: p for p in engine.retriever.search(question.text, top_k=QUESTION_PASSAGES)}
+    first = engine.searcher.search(question.text, top_k=QUESTION_PASSAGES)
+    pooled = {p.chunk_id: p for p in first.passages}
     for choice in question.choices:
         if not is_nota(choice):
-            for passage in engine.retriever.search(f"{question.text} {choice}", top_k=CHOICE_PASSAGES):
+            for passage in engine.searcher.search(f"{question.text} {choice}", top_k=CHOICE_PASSAGES).passages:
                 pooled.setdefault(passage.chunk_id, passage)
-    return list(pooled.values())
+    ranked = tuple(replace(passage, rank=rank) for rank, passage in enumerate(pooled.values()))
+    return SearchResults(ranked, first.query_vector)
 
 
 def choose(supports: list[ChoiceSupport], *, abstain: bool) -> ChoiceSupport | None:
@@ -241,14 +243,14 @@ LLM_SYSTEM = (
 )
 
 
-def llm_choose(question: Question, engine: AnswerEngine, passages: list[Passage], llm: LLM) -> int | None:
+def llm_choose(question: Question, engine: AnswerEngine, passages: SearchResults, llm: LLM) -> int | None:
     """The choice a generating model picks from the best evidence sentences; None if unreadable.
 
     A failing backend raises: the caller counts it apart from replies that name no choice.
     """
     from llama_index.core.llms import ChatMessage, MessageRole
 
-    evidence = gather_evidence(question.text, passages, engine.retriever.embed_model)[:LLM_SENTENCES]
+    evidence = gather_evidence(question.text, passages, engine.vectors)[:LLM_SENTENCES]
     choices = [(i, c) for i, c in enumerate(question.choices) if not is_nota(c)]
     sources = "\n".join(f"[{n}] {fence(item.sentence.text)}" for n, item in enumerate(evidence, start=1))
     options = "\n".join(f"{LETTERS[k]}) {fence(choice)}" for k, (_, choice) in enumerate(choices))
@@ -309,17 +311,18 @@ def evaluate_rtqa(
     per_question = write_articles(data, {q.id for q in questions}, corpus)
     eval_settings = settings.model_copy(update={"corpus_dir": corpus, "data_dir": work / "data", "collection": "rtqa"})
     # Before indexing: a missing model or key should fail now, not after an hour of embedding.
-    llm = None if settings.llm is AnswerMode.EXTRACTIVE else build_llm(settings, settings.llm)
+    llm = None if settings.llm is AnswerMode.EXTRACTIVE else build_llm(settings.answer_config(), settings.llm)
     index_started = time.perf_counter()
     report = update_index(
         eval_settings.index_config(),
         progress=partial(progress, "embedding articles") if progress else None,
     )
     index_seconds = time.perf_counter() - index_started
-    engine = AnswerEngine(eval_settings)
-    bodies = {record.id: record.body for record in engine.store.articles(engine.store.pointer().active)}
+    engine = AnswerEngine.open(eval_settings.index_config(), eval_settings.answer_config())
+    store = engine.searcher.store
+    bodies = {record.id: record.body for record in store.articles(engine.searcher.live_generation())}
 
-    ranks: dict[str, list[int | None]] = {"bm25": [], "dense": [], "hybrid": []}
+    ranks: dict[str, list[int | None]] = {"keyword": [], "dense": [], "hybrid": []}
     tally = dict.fromkeys(("forced", "answerable", "answerable_right", "right", "abstained", "wrong"), 0)
     tally.update(llm=0, llm_unread=0, llm_failed=0)
     twin_tally = dict.fromkeys(("right", "none_gold", "none_said_right", "real_gold", "none_said_wrong"), 0)
@@ -329,7 +332,8 @@ def evaluate_rtqa(
         if holders:
             tally["answerable"] += 1
             for mode in ranks:
-                order = ranked_articles(engine.retriever.search(question.text, top_k=30, mode=mode))
+                found = engine.searcher.search(question.text, top_k=30, mode=mode)  # type: ignore[arg-type]
+                order = ranked_articles(found.passages)
                 ranks[mode].append(next((i + 1 for i, a in enumerate(order) if a in holders), None))
         passages = evidence_passages(question, engine)
         supports = support_choices(question, engine, passages)
@@ -376,7 +380,7 @@ def evaluate_rtqa(
         "quick": quick,
         "questions": len(questions),
         "articles": len(bodies),
-        "chunks": engine.store.status().chunks,
+        "chunks": store.status().chunks,
         "index": {
             "seconds": round(index_seconds, 1),
             "added": len(report.added),
@@ -429,10 +433,10 @@ def render_rtqa_table(console: Any, results: dict[str, Any]) -> None:
         title=f"RealTimeQA 2024, {results['split']} split ({results['questions']} questions, "
         f"{results['articles']} articles, {results['chunks']} chunks)"
     )
-    for column in ("measure", "bm25", "dense", "hybrid"):
+    for column in ("measure", "keyword (bm25)", "dense", "hybrid"):
         table.add_column(column, justify="right")
     for key in ("hit@1", "hit@5", "hit@10", "mrr"):
-        table.add_row(key, *(f"{results['retrieval'][mode][key]:.3f}" for mode in ("bm25", "dense", "hybrid")))
+        table.add_row(key, *(f"{results['retrieval'][mode][key]:.3f}" for mode in ("keyword", "dense", "hybrid")))
     console.print(table)
     answers = Table(title="Answers (offline extractive)")
     for column in ("measure", "factdesk", "anchor"):

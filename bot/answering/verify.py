@@ -1,0 +1,106 @@
+"""Checks in code on what a language model wrote: only supported, cited sentences survive.
+
+A kept sentence's status is the weakest of the sentences it cites, so a reported claim cannot
+come out stated as fact.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from bot.answering.drafts import Draft
+from bot.answering.evidence import Evidence, SentenceVectors, content_terms, numbers
+
+# Generated sentence vs the sources it cites.
+MIN_SUPPORT_SIMILARITY = 0.5
+# An uncited generated sentence is kept only if one source says nearly the same.
+MIN_UNCITED_SIMILARITY = 0.7
+
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+_QUOTE = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_TRAILING_CITATIONS = re.compile(r"([.!?])\s*((?:\[\d{1,3}\]\s*)+)")
+_DONT_SAY = re.compile(r"\b(articles|sources) (don't|do not|don’t) (say|answer|mention)\b", re.IGNORECASE)
+
+
+def says_nothing(text: str) -> bool:
+    """The model's own abstention ("The articles don't say.")."""
+    return bool(_DONT_SAY.search(text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their citations: "Text. [1] More." keeps [1] with "Text"."""
+    text = _TRAILING_CITATIONS.sub(lambda m: " " + m.group(2).strip() + m.group(1) + " ", text.strip())
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def check_generated(
+    question: str, generated: str, given: list[Evidence], vectors: SentenceVectors
+) -> tuple[list[Draft], int]:
+    """Keep only generated sentences whose citations exist and support them; count the rest."""
+    drafts: list[Draft] = []
+    removed = 0
+    question_words = {word.lower() for word in re.findall(r"\w+", question)}
+    for sentence in split_sentences(generated):
+        cited = [int(n) for n in _CITATION.findall(sentence)]
+        plain = _CITATION.sub("", sentence).strip()
+        if not plain or not any(ch.isalnum() for ch in plain) or says_nothing(plain):
+            continue
+        if any(n < 1 or n > len(given) for n in cited):
+            removed += 1
+            continue
+        if not cited:
+            # Small models often forget markers. A sentence that one given source plainly
+            # supports gets that source; any other uncited sentence is removed.
+            best = _plainly_supporting(plain, given, question_words, vectors)
+            if best is None:
+                removed += 1
+                continue
+            cited = [best]
+        support = tuple(dict.fromkeys(given[n - 1] for n in cited))
+        if not _supported(plain, support, question_words, vectors):
+            removed += 1
+            continue
+        weakest = max(support, key=lambda item: item.sentence.status.doubt)
+        drafts.append(Draft(plain, support, weakest.sentence.status, weakest.sentence.attributed_to))
+    return drafts, removed
+
+
+def _similarities(vectors: SentenceVectors, text: str, support: tuple[Evidence, ...] | list[Evidence]) -> np.ndarray:
+    query = vectors.texts([text])[0]
+    known = vectors.of([(item.article, item.sentence) for item in support])
+    scores: np.ndarray = np.stack(known) @ query
+    return scores
+
+
+def _plainly_supporting(
+    plain: str, given: list[Evidence], question_words: set[str], vectors: SentenceVectors
+) -> int | None:
+    scores = _similarities(vectors, plain, given)
+    best = int(scores.argmax())
+    if scores[best] < MIN_UNCITED_SIMILARITY or not _supported(plain, (given[best],), question_words, vectors):
+        return None
+    return best + 1
+
+
+def _supported(plain: str, support: tuple[Evidence, ...], question_words: set[str], vectors: SentenceVectors) -> bool:
+    source_text = " ".join(item.sentence.text for item in support)
+    best = float(_similarities(vectors, plain, support).max())
+    if best < MIN_SUPPORT_SIMILARITY and len(content_terms(plain) & content_terms(source_text)) < 3:
+        return False
+    lowered = source_text.lower()
+    for name in _names_and_numbers(plain):
+        if name.lower() not in lowered and name.lower() not in question_words:
+            return False
+    return all(any(quote.strip() in item.article.body for item in support) for quote in _QUOTE.findall(plain))
+
+
+def _names_and_numbers(text: str) -> set[str]:
+    words = re.findall(r"\b[\w'’-]+\b", text)
+    found = set(numbers(text))
+    for position, word in enumerate(words):
+        if position > 0 and word[:1].isupper() and word.lower() not in ("i",):
+            found.add(word.strip("'’"))
+    return found

@@ -1,0 +1,79 @@
+"""The one place answer text is written, from the claims' fields.
+
+`Answer.answer` is for whoever wants a paragraph (the JSON, a plain terminal): the claims with
+[n] markers, then a plain "Unconfirmed:" line naming who claims each unconfirmed claim, who
+disputes it and who has not confirmed it. Views that show more than a paragraph render the
+fields themselves; none of them reads this text back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.answering.models import Claim
+from index.claims import lexicon as lex
+from index.claims.status import ClaimStatus
+
+NO_ANSWER = "The articles don't say."
+
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+# Wording that already tells the reader a claim is not established: no "According to X," needed.
+_HEDGED_WORDING = re.compile(
+    r"\b(" + "|".join(re.escape(word) for word in sorted(lex.HEDGED_WORDING, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def has_hedged_wording(text: str) -> bool:
+    return bool(_HEDGED_WORDING.search(text))
+
+
+def answer_text(claims: Sequence[Claim], *, removed: int = 0) -> str:
+    lines = [claims_text(claims)]
+    unconfirmed = [claim for claim in claims if claim.unconfirmed]
+    if unconfirmed:
+        lines.append("Unconfirmed: " + "; ".join(unconfirmed_line(claim) for claim in unconfirmed) + ".")
+    if removed:
+        lines.append(removed_note(removed))
+    return "\n\n".join(lines)
+
+
+def claims_text(claims: Sequence[Claim]) -> str:
+    """The claims as one paragraph with [n] markers; unconfirmed ones say who claims them."""
+    return " ".join(claim_text(claim) for claim in claims)
+
+
+def removed_note(removed: int) -> str:
+    return f"({removed} unsupported sentence{'s' if removed != 1 else ''} removed.)"
+
+
+def markers(claim: Claim) -> str:
+    return "".join(f"[{n}]" for n in claim.citations)
+
+
+def unconfirmed_line(claim: Claim) -> str:
+    """`[1] is reported, claimed by X (not confirmed by Y)`, or `..., disputed by Z`."""
+    return f"{markers(claim)} is {status_detail(claim)}"
+
+
+def status_detail(claim: Claim) -> str:
+    """`reported, claimed by X (not confirmed by Y)`: the status and the parties, in words."""
+    line = f"{claim.status.value}, claimed by {claim.attributed_to or 'an unnamed source'}"
+    if claim.disputed_by:
+        line += ", disputed by " + " and ".join(claim.disputed_by)
+    if claim.not_confirmed_by and claim.status is not ClaimStatus.DISPUTED:
+        line += " (not confirmed by " + ", ".join(claim.not_confirmed_by) + ")"
+    return line
+
+
+def claim_text(claim: Claim) -> str:
+    return claim_sentence(claim) + " " + markers(claim)
+
+
+def claim_sentence(claim: Claim) -> str:
+    """The claim as the answer says it: an unconfirmed one not already hedged names who claims it."""
+    text = _CITATION.sub("", claim.text).strip()
+    if claim.unconfirmed and not has_hedged_wording(text) and claim.attributed_to:
+        text = f"According to {claim.attributed_to}, {text[:1].lower() + text[1:]}"
+    return text

@@ -1,0 +1,1 @@
+"""The `factdesk` command and how its output looks in a terminal."""

@@ -1,0 +1,167 @@
+"""The Discord client: slash commands and mentions wired to the handlers, and start-up.
+
+Index writes happen through this process's `Indexer` (the watcher thread and /reindex share
+it): a second process writing the same embedded Chroma folder is not seen reliably by this
+one. With a Chroma server, another process may write instead (FACTDESK_DISCORD_WATCH=false);
+the searcher reads every new version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+import discord
+from discord import app_commands
+
+from bot.answering.config import AnswerConfig
+from bot.answering.engine import AnswerEngine
+from bot.discord.config import DiscordConfig
+from bot.discord.handlers import (
+    NO_MENTIONS,
+    Desk,
+    announce_new_articles,
+    apology,
+    handle_ask,
+    handle_mention,
+    handle_reindex,
+    handle_sources,
+    handle_status,
+    is_addressed_to,
+    reply_privately,
+)
+from bot.discord.watching import CorpusWatcher
+from bot.errors import UserError
+from index.build import IndexReport
+from index.config import IndexConfig
+from index.indexer import Indexer
+
+log = logging.getLogger(__name__)
+
+# View channels, send messages (also in threads), create public threads, read history (for replies).
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    read_message_history=True,
+)
+
+
+class DiscordSetupError(UserError):
+    """The bot cannot start (no token, token refused, no network); the message says what to do."""
+
+
+class FactdeskBot(discord.Client):
+    def __init__(self, desk: Desk, *, watch: bool = True, intents: discord.Intents | None = None) -> None:
+        # Default intents only: the content of a message that mentions the bot arrives without the
+        # privileged message content intent.
+        super().__init__(intents=intents or discord.Intents.default(), allowed_mentions=NO_MENTIONS)
+        self.desk = desk
+        self.watch = watch
+        self.watcher: CorpusWatcher | None = None
+        self.tree = app_commands.CommandTree(self)
+        self.tree.error(self.on_command_error)
+        self._add_commands()
+
+    def _add_commands(self) -> None:
+        desk = self.desk
+
+        @self.tree.command(name="ask", description="Ask a question about the indexed news articles.")
+        @app_commands.describe(question="What you want to know")
+        async def ask(interaction: discord.Interaction, question: str) -> None:
+            await handle_ask(interaction, question, desk)
+
+        @self.tree.command(name="sources", description="List the indexed articles, newest first.")
+        @app_commands.describe(page="Page number")
+        async def sources(interaction: discord.Interaction, page: app_commands.Range[int, 1, None] = 1) -> None:
+            await handle_sources(interaction, page, desk)
+
+        @self.tree.command(name="status", description="Articles, chunks, last update and answer mode.")
+        async def status(interaction: discord.Interaction) -> None:
+            await handle_status(interaction, desk)
+
+        @self.tree.command(
+            name="reindex", description="Re-index the articles now (administrators or the configured role)."
+        )
+        @app_commands.guild_only()
+        async def reindex(interaction: discord.Interaction) -> None:
+            await handle_reindex(interaction, desk, self.announce)
+
+    async def setup_hook(self) -> None:
+        if self.watch:
+            self.start_watcher()
+        try:
+            await self.tree.sync()
+        except discord.HTTPException as error:
+            log.warning("could not register the slash commands: %s", error)
+
+    def start_watcher(self, *, catch_up: bool = True) -> CorpusWatcher:
+        self.watcher = CorpusWatcher(self.desk, asyncio.get_running_loop(), self.announce, catch_up=catch_up)
+        self.watcher.start()
+        return self.watcher
+
+    async def on_ready(self) -> None:
+        if self.user is None:
+            return
+        url = discord.utils.oauth_url(
+            self.user.id, scopes=("bot", "applications.commands"), permissions=INVITE_PERMISSIONS
+        )
+        log.info("connected as %s to %d servers; invite: %s", self.user, len(self.guilds), url)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is None or message.author.bot:
+            return
+        role_ids = [message.guild.self_role.id] if message.guild and message.guild.self_role else []
+        if is_addressed_to(message, self.user.id, role_ids):
+            await handle_mention(message, self.desk, self.user.id, role_ids)
+
+    async def on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        incident_id = uuid.uuid4().hex[:8]
+        log.error("internal error %s in /%s", incident_id, getattr(interaction.command, "name", "?"), exc_info=error)
+        with contextlib.suppress(discord.HTTPException):
+            await reply_privately(interaction, apology(incident_id))
+
+    async def announce(self, report: IndexReport) -> None:
+        channel_id = self.desk.config.announce_channel
+        if channel_id is None or not report.added:
+            return
+        try:
+            channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+            await announce_new_articles(channel, self.desk.store, report)
+        except discord.HTTPException as error:
+            log.warning("cannot announce in channel %s: %s", channel_id, error)
+
+    async def close(self) -> None:
+        if self.watcher is not None:
+            await asyncio.to_thread(self.watcher.stop)
+        await super().close()
+
+
+def run_discord(config: DiscordConfig, index: IndexConfig, answering: AnswerConfig) -> None:
+    """`factdesk discord`: check the token, load the engine, connect; returns on Ctrl-C."""
+    token = config.token.get_secret_value().strip() if config.token else ""
+    if not token:
+        raise DiscordSetupError(
+            "FACTDESK_DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal "
+            "(Bot > Reset Token) into it; see docs/discord.md"
+        )
+    engine = AnswerEngine.open(index, answering)
+    watch = config.watch and index.corpus_dir.is_dir()
+    if config.watch and not watch:
+        log.warning("corpus folder %s not found: answering from the index without watching", index.corpus_dir)
+    desk = Desk(config, engine, Indexer(index, store=engine.searcher.store))
+    bot = FactdeskBot(desk, watch=watch)
+    try:
+        bot.run(token, log_handler=None)
+    except discord.LoginFailure:
+        raise DiscordSetupError(
+            "Discord refused the token in FACTDESK_DISCORD_TOKEN: copy a fresh one from the developer portal"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise DiscordSetupError("Discord refused an intent this bot asked for; see docs/discord.md") from None
+    except (OSError, discord.GatewayNotFound) as error:
+        # aiohttp's ClientConnectorError is an OSError: no network, DNS failure, firewall.
+        raise DiscordSetupError(f"Discord cannot be reached ({type(error).__name__}): check the network") from None

@@ -1,0 +1,111 @@
+"""Tagging whole articles: every sentence gets a status, who claims it, and its cue.
+
+Paragraphs are parsed in batches (`nlp.pipe`), each sentence is analysed by `rules`, and the
+article's front matter turns a source into provenance: "Semafor, via The Verge".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from index.claims import lexicon as lex
+from index.claims.rules import analyse_sentence, load_nlp
+from index.claims.status import ClaimStatus, SentenceAnalysis, TaggedSentence
+from index.text import is_instruction_like, paragraphs
+
+if TYPE_CHECKING:
+    from index.articles import Article
+
+
+def tag_article(article: Article) -> list[TaggedSentence]:
+    return tag_articles([article])[0]
+
+
+def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[list[TaggedSentence]]:
+    """Tag every sentence of every article, parsing paragraphs in batches for speed."""
+    articles = list(articles)
+    nlp = load_nlp()
+    jobs = [(number, paragraph) for number, article in enumerate(articles) for paragraph in paragraphs(article.body)]
+    analysed: list[list[tuple[int, int, str, SentenceAnalysis]]] = [[] for _ in articles]
+    docs = nlp.pipe((paragraph.text for _, paragraph in jobs), batch_size=batch_size)
+    for (number, paragraph), doc in zip(jobs, docs, strict=True):
+        for sent in doc.sents:
+            text = sent.text.strip()
+            if not text or not any(char.isalnum() for char in text):
+                continue
+            lead = len(sent.text) - len(sent.text.lstrip())
+            start = paragraph.start + sent.start_char + lead
+            analysed[number].append((start, paragraph.start, text, analyse_sentence(sent)))
+    hostile: list[list[tuple[int, int]]] = [[] for _ in articles]
+    for number, paragraph in jobs:
+        if is_instruction_like(paragraph.text):
+            hostile[number].append((paragraph.start, paragraph.start + len(paragraph.text)))
+    return [_attribute(article, rows, spans) for article, rows, spans in zip(articles, analysed, hostile, strict=True)]
+
+
+def _attribute(
+    article: Article, rows: list[tuple[int, int, str, SentenceAnalysis]], hostile: list[tuple[int, int]]
+) -> list[TaggedSentence]:
+    """Turn analyses into tagged sentences with provenance: "Semafor, via The Verge"."""
+    meta = article.meta
+    denier = next(
+        (
+            (analysis.cue.source if analysis.cue and analysis.cue.source else "the article")
+            for _, _, text, analysis in rows
+            if analysis.status is ClaimStatus.DISPUTED and _mentions_report(text)
+        ),
+        None,
+    )
+    tagged: list[TaggedSentence] = []
+    for start, base, text, analysis in rows:
+        cue = analysis.cue
+        source = cue.source if cue else None
+        tagged.append(
+            TaggedSentence(
+                start=start,
+                end=start + len(text),
+                text=text,
+                status=analysis.status,
+                attributed_to=attributed_to(analysis.status, source, meta.outlet, meta.reports_on),
+                source=source,
+                source_start=cue.source_start + base if cue and cue.source_start is not None else None,
+                source_end=cue.source_end + base if cue and cue.source_end is not None else None,
+                cue=cue.text if cue else None,
+                cue_kind=cue.kind if cue else None,
+                cue_start=cue.start + base if cue else None,
+                cue_end=cue.end + base if cue else None,
+                not_confirmed_by=denier if analysis.status is ClaimStatus.REPORTED else None,
+                instruction_like=any(low <= start < high for low, high in hostile),
+            )
+        )
+    return tagged
+
+
+def _mentions_report(text: str) -> bool:
+    lowered = text.lower()
+    return any(noun in lowered for noun in ("report", "claim", "story"))
+
+
+def attributed_to(status: ClaimStatus, source: str | None, outlet: str, reports_on: str | None) -> str:
+    """Who claims a sentence. Reports of a report name the chain: "Semafor, via The Verge"."""
+    chain = f"{reports_on}, via {outlet}" if reports_on else outlet
+    if not source or (source == "unnamed sources" and reports_on):
+        return chain if status is ClaimStatus.REPORTED else outlet
+    cleaned = source.strip(" ,;:\"'“”")
+    if status in (ClaimStatus.CONFIRMED, ClaimStatus.DISPUTED):
+        return cleaned  # the party on the record, or the one denying
+    lowered = cleaned.lower()
+    if reports_on and (reports_on.lower() in lowered or _is_report_phrase(lowered)):
+        return chain
+    if reports_on:
+        return f"{cleaned} (per {chain})"
+    if _is_report_phrase(lowered):
+        return f"{cleaned} (via {outlet})"
+    return cleaned
+
+
+def _is_report_phrase(lowered: str) -> bool:
+    words = re.findall(r"[a-z]+", lowered)
+    return bool(words) and any(word in lex.REPORT_NOUNS for word in words[-3:])
