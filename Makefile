@@ -1,13 +1,14 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    venv + install + index corpus/ + ask a sample question (embedded Chroma, bundled models)
-#   make test   venv + install with every extra + the whole test suite (what .ci/run calls)
+#   make test   venv + install with every extra + lint + the whole test suite (what .ci/run calls)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Why did the US restrict exports of the Mythos model, and is that confirmed?
+SOURCES := index bot evaluation tests bench
 
-.PHONY: run test setup setup-all lint bench clean
+.PHONY: run test test-fast lint format setup setup-all bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +32,22 @@ run: setup
 	$(BIN)/factdesk index --status
 	$(BIN)/factdesk ask "$(QUESTION)"
 
-test: setup-all
-	$(BIN)/ruff check index bot tests bench
+# ruff, the formatter's check and mypy: what CI and the pre-commit hook run.
+lint: setup
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff check --fix $(SOURCES)
+	$(BIN)/ruff format $(SOURCES)
+
+test: setup-all lint
 	$(BIN)/python -m pytest
+
+# The fast lane for development: every test not marked slow (no language model, no large index).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: setup
 	$(BIN)/python bench/index_throughput.py

@@ -82,7 +82,10 @@ def test_no_index_yet_and_store_down_are_clear(tmp_path: Path) -> None:
     assert "Traceback" not in empty.stderr + down.stderr
 
 
-def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", ["SIGINT", "SIGTERM"])
+def test_watch_reindexes_when_an_article_arrives(tmp_path: Path, stop_signal: str) -> None:
+    """The watch re-indexes new files, holds the writer lock (a second indexer is told who has it),
+    and stops cleanly on Ctrl-C and on SIGTERM, Docker's stop signal."""
     import queue
     import signal
     import threading
@@ -126,10 +129,13 @@ def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
 
     try:
         wait_for("watching")
+        second = run(tmp_path, "index", "--rebuild")
+        assert second.returncode == 1 and "Traceback" not in second.stderr
+        assert f"another indexer is writing to {tmp_path / 'data'} (pid {process.pid} factdesk index" in second.stderr
         write_article(tmp_path / "corpus", "second.md", title="Second", outlet="Daily", body="The second story.")
         wait_for(r"added\s*│\s*1\s*│\s*second")
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(getattr(signal, stop_signal))
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -139,7 +145,10 @@ def test_watch_reindexes_when_an_article_arrives(tmp_path: Path) -> None:
             while not lines.empty():
                 seen.append(lines.get())
             pytest.fail("the watch did not stop within 30 s of Ctrl-C; its threads:\n" + "".join(seen[-200:]))
-    assert process.returncode == 0  # Ctrl-C ends the watch cleanly
+    assert process.returncode == 0  # Ctrl-C and SIGTERM end the watch cleanly
+    while not lines.empty():
+        seen.append(lines.get())
+    assert "stopped watching" in "".join(seen) and "Traceback" not in "".join(seen)
 
 
 def test_internal_error_is_one_line_with_details_in_the_data_folder(
