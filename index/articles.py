@@ -51,13 +51,6 @@ class ArticleMeta(BaseModel):
             return [_checked_text(item) for item in value]
         return value
 
-    @field_validator("title", "outlet")
-    @classmethod
-    def _visible(cls, value: str) -> str:
-        if is_invisible(value):
-            raise ValueError("has no visible characters")
-        return value
-
     @field_validator("url")
     @classmethod
     def _url_is_web_address(cls, value: str | None) -> str | None:
@@ -85,6 +78,8 @@ def _checked_text(value: object) -> object:
         if BIDI_CONTROLS & set(value):
             # "\u202eenubirT latsaoC" displays as "Coastal Tribune": a spoofed source.
             raise ValueError("contains right-to-left or other direction control characters")
+        if value and is_invisible(value):
+            raise ValueError("has no visible characters")
         return normalise(value)
     return value
 
@@ -245,10 +240,10 @@ def parse_article(raw: bytes, relative: str, *, max_bytes: int) -> Article:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = _split_front_matter(text)
     meta = _validate_meta(front)
-    body = normalise(body).strip()
-    if not body:
+    if not body.strip():
         raise ArticleError("article has front matter but no text")
-    if is_invisible(body):
+    body = normalise(body).strip()
+    if not body or is_invisible(body):
         raise ArticleError("article text has no visible characters")
     article_id = meta.id or _id_from_path(relative)
     return Article(id=article_id, meta=meta, body=body, path=relative)

@@ -28,7 +28,7 @@ from index.claims.tagger import tag_articles
 from index.config import IndexConfig
 from index.embedding import Embedder, load_embedder
 from index.keyword import KeywordChunk, KeywordIndex, drop_keyword_index, keyword_folder
-from index.store import ArticleRecord, IndexStore, StoredChunk, open_store
+from index.store import ArticleRecord, IndexStore, StoredChunk, open_store, remove_orphan_segments
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +205,13 @@ def _build_generation(
 
 
 def _drop_other_generations(store: IndexStore, config: IndexConfig, *, keep: str) -> None:
-    """Generations left by a rebuild that was killed, and their keyword folders: nothing serves them."""
+    """Generations left by a rebuild that was killed, their keyword folders and the vector folders
+    Chroma leaves behind: nothing serves them."""
     for leftover in store.generations():
         if leftover != keep:
             store.drop_generation(leftover)
+    if not config.chroma_host:
+        remove_orphan_segments(config.data_dir / "chroma")
     root = keyword_folder(config.data_dir, keep).parent
     if root.is_dir():
         for folder in root.iterdir():

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import re
 import secrets
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import chromadb
@@ -28,6 +33,8 @@ from index import schema
 from index.claims import TaggedSentence
 from index.config import IndexConfig
 from index.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 _POINTER_SUFFIX = "-pointer"
 _CHUNKS_SUFFIX = "-chunks"
@@ -436,6 +443,34 @@ def _chunk_metadata(metadata: Mapping[str, Any] | None) -> schema.ChunkMetadata:
     if schema.PUBLISHED_DAY in values:
         found["published_ord"] = int(values[schema.PUBLISHED_DAY])
     return found
+
+
+_SEGMENT_FOLDER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def remove_orphan_segments(chroma_dir: Path) -> int:
+    """Delete vector folders of collections Chroma no longer has; returns how many were removed.
+
+    Embedded Chroma 1.5.9 leaves a deleted collection's vector folder (named by its segment id)
+    on disk, so every dropped generation used to stay there. Chroma offers no call to list its
+    segments: they are read from its own SQLite file, read-only, and if that file does not look
+    as expected nothing is removed.
+    """
+    database = chroma_dir / "chroma.sqlite3"
+    if not database.is_file():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            live = {str(row[0]) for row in connection.execute("SELECT id FROM segments")}
+    except sqlite3.Error as error:
+        log.info("not removing orphan Chroma folders: %s", error)
+        return 0
+    removed = 0
+    for folder in chroma_dir.iterdir():
+        if folder.is_dir() and _SEGMENT_FOLDER.match(folder.name) and folder.name not in live:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def open_store(config: IndexConfig) -> IndexStore:

@@ -74,6 +74,13 @@ def claim_text(claim: Claim) -> str:
 def claim_sentence(claim: Claim) -> str:
     """The claim as the answer says it: an unconfirmed one not already hedged names who claims it."""
     text = _CITATION.sub("", claim.text).strip()
-    if claim.unconfirmed and not has_hedged_wording(text) and claim.attributed_to:
-        text = f"According to {claim.attributed_to}, {text[:1].lower() + text[1:]}"
+    who = claim.attributed_to
+    if claim.unconfirmed and who and not has_hedged_wording(text) and not _names(text, who):
+        text = f"According to {who}, {text[:1].lower() + text[1:]}"
     return text
+
+
+def _names(text: str, who: str) -> bool:
+    """The claim already names who claims it ("Unnamed sources say ...", "..., Semafor reported")."""
+    first = re.split(r",| \(", who, maxsplit=1)[0].strip().lower()
+    return bool(first) and first in text.lower()

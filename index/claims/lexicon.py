@@ -399,6 +399,6 @@ HEDGED_WORDING = (
     | (HEDGE_MODALS - {"would"})
     | HEDGE_ADVERBS
     | UNCONFIRMED_WORDS
-    | _inflections(["report", "allege", "claim", "deny", "dispute", "suggest"])
+    | _inflections(["report", "allege", "claim", "deny", "dispute", "suggest", "say"])
     | frozenset(["reportedly"])
 )

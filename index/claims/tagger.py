@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from index.claims import lexicon as lex
 from index.claims.rules import analyse_sentence, load_nlp
 from index.claims.status import ClaimStatus, SentenceAnalysis, TaggedSentence
-from index.text import is_instruction_like, paragraphs
+from index.text import Paragraph, is_instruction_like, paragraphs
 
 if TYPE_CHECKING:
     from index.articles import Article
@@ -27,7 +27,13 @@ def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[l
     """Tag every sentence of every article, parsing paragraphs in batches for speed."""
     articles = list(articles)
     nlp = load_nlp()
-    jobs = [(number, paragraph) for number, article in enumerate(articles) for paragraph in paragraphs(article.body)]
+    limit = min(MAX_PARSE_CHARS, nlp.max_length)
+    jobs = [
+        (number, piece)
+        for number, article in enumerate(articles)
+        for paragraph in paragraphs(article.body)
+        for piece in parse_pieces(paragraph, limit)
+    ]
     analysed: list[list[tuple[int, int, str, SentenceAnalysis]]] = [[] for _ in articles]
     docs = nlp.pipe((paragraph.text for _, paragraph in jobs), batch_size=batch_size)
     for (number, paragraph), doc in zip(jobs, docs, strict=True):
@@ -43,6 +49,36 @@ def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[l
         if is_instruction_like(paragraph.text):
             hostile[number].append((paragraph.start, paragraph.start + len(paragraph.text)))
     return [_attribute(article, rows, spans) for article, rows, spans in zip(articles, analysed, hostile, strict=True)]
+
+
+# Longer paragraphs are parsed in pieces: spaCy refuses texts over `nlp.max_length` (a
+# 1.15-million-character paragraph once aborted a whole run) and the parser's memory grows with
+# the length of what it is given. Claims are sentences, so nothing is lost at a sentence end.
+MAX_PARSE_CHARS = 20_000
+_SENTENCE_BREAK = re.compile(r"[.!?][\"”’')\]]*\s+")
+
+
+def parse_pieces(paragraph: Paragraph, limit: int) -> list[Paragraph]:
+    """A paragraph cut into pieces of at most `limit` characters, at sentence ends where there are
+    any, else at spaces, else anywhere; each piece keeps its offset in the body."""
+    pieces: list[Paragraph] = []
+    start, text = paragraph.start, paragraph.text
+    while len(text) > limit:
+        window = text[:limit]
+        ends = [match.end() for match in _SENTENCE_BREAK.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > limit // 4 else (window.rfind(" ") + 1 or limit)
+        if cut <= 0:
+            cut = limit
+        piece = text[:cut]
+        stripped = piece.rstrip()
+        if stripped:
+            pieces.append(Paragraph(start, stripped))
+        rest = text[cut:]
+        lead = len(rest) - len(rest.lstrip())
+        start, text = start + cut + lead, rest.lstrip()
+    if text:
+        pieces.append(Paragraph(start, text))
+    return pieces
 
 
 def _attribute(
