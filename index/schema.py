@@ -37,6 +37,8 @@ CHUNKS: Final = "chunks"
 PUBLISHED: Final = "published"
 URL: Final = "url"
 REPORTS_ON: Final = "reports_on"
+# The canonical article of the wire story this one reprints (another outlet's copy of the same text).
+REPRINT_OF: Final = "reprint_of"
 
 
 class CatalogMetadata(TypedDict):
@@ -48,6 +50,7 @@ class CatalogMetadata(TypedDict):
     published: NotRequired[str]
     url: NotRequired[str]
     reports_on: NotRequired[str]
+    reprint_of: NotRequired[str]
 
 
 # --- the pointer (metadata of one collection) ------------------------------------------
@@ -61,4 +64,5 @@ FORMAT: Final = "format"
 # What the stores hold and how. An index of another format is rebuilt by the next update.
 # 2: lean chunk metadata (no llama-index node copy), sentences stored without their text,
 #    cue kinds, a tantivy keyword index per generation.
-FORMAT_VERSION: Final = 2
+# 3: sentences carry their predicate and negation, and who has not confirmed them (a list).
+FORMAT_VERSION: Final = 3

@@ -57,6 +57,7 @@ class ArticleRecord:
     published: str | None = None
     url: str | None = None
     reports_on: str | None = None
+    reprint_of: str | None = None
     body: str = ""
     sentences: tuple[TaggedSentence, ...] = ()
 
@@ -74,6 +75,8 @@ class ArticleRecord:
             values["url"] = self.url
         if self.reports_on is not None:
             values["reports_on"] = self.reports_on
+        if self.reprint_of is not None:
+            values["reprint_of"] = self.reprint_of
         return values
 
     def document(self) -> str:
@@ -98,6 +101,7 @@ class ArticleRecord:
             published=_optional(metadata.get(schema.PUBLISHED)),
             url=_optional(metadata.get(schema.URL)),
             reports_on=_optional(metadata.get(schema.REPORTS_ON)),
+            reprint_of=_optional(metadata.get(schema.REPRINT_OF)),
             body=body,
             sentences=tuple(TaggedSentence.from_dict(s, body) for s in payload.get("sentences", [])),
         )

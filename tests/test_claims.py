@@ -85,7 +85,15 @@ def test_seed_article_statuses() -> None:
     assert china.status is ClaimStatus.REPORTED
     assert china.attributed_to == "Semafor, via The Verge"
     assert china.cue == "According to"
-    assert china.not_confirmed_by == "the White House"
+    assert china.not_confirmed_by == ("the White House",)
+
+    # "leaving the national security angle unconfirmed": The Verge's own observation, which names
+    # Sacks as not confirming the claims about national security.
+    leaving = _find(sentences, "leaving the national security angle unconfirmed publicly")
+    assert leaving.status is ClaimStatus.CONFIRMED and leaving.attributed_to == "The Verge"
+    security = _find(sentences, "it would represent a serious national security risk")
+    assert security.status is ClaimStatus.REPORTED
+    assert security.not_confirmed_by == ("the White House", "Sacks")
 
     distillation = _find(sentences, 'In distillation, a "student" AI is trained')
     assert distillation.status is ClaimStatus.CONFIRMED
@@ -99,7 +107,10 @@ def test_seed_article_statuses() -> None:
     assert officials.attributed_to == "Officials (per Semafor, via The Verge)"
 
     not_confirmed = _find(sentences, "has not confirmed the report")
-    assert not_confirmed.status is ClaimStatus.DISPUTED
+    assert not_confirmed.status is ClaimStatus.CONFIRMED and not_confirmed.attributed_to == "The Verge"
+    assert not_confirmed.cue_kind == "not_confirmed"
+    remain = _find(sentences, "the key claims remain unconfirmed")
+    assert remain.status is ClaimStatus.CONFIRMED and remain.attributed_to == "The Verge"
 
 
 def test_every_sentence_has_status_source_and_offsets() -> None:

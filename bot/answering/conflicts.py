@@ -1,19 +1,41 @@
-"""Where the cited sentences disagree: a denial of a reported claim, or two articles on the same
-point with different quantities. Both sides are kept, marked disputed, each naming the other.
+"""Where the sources agree and where they disagree, across articles and within one.
+
+Claims on the same point (close in meaning, or about the same happening) are compared: a denial
+of a reported claim in its own article, quantities that differ ("9 million" against "12
+million"), dates or weekdays that differ ("on Monday" against "until December 15"), or one side
+saying a thing happens and the other that it does not ("will reopen" against "will not
+reopen"). Both sides are shown, each disputed and naming the other. A claim stated by other
+outlets in their own words is corroborated by them; reprints of one wire story count once.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from bot.answering.drafts import Draft
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
+from index.claims import lexicon as lex
 from index.claims.status import ClaimStatus
 
-# Two claims this similar are about the same point.
+# Two claims this similar are about the same point (MiniLM cosine).
 SAME_POINT = 0.45
+# A sentence of another article this similar to a claim says the same thing: it corroborates it.
+SAME_CLAIM = 0.72
+# At most this many claims in an answer once the other sides of disputes are added.
+MAX_CLAIMS = 5
+
+
+def compare_sources(drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors) -> list[Draft]:
+    """Denials within an article, contradictions across articles (the other side is added), and
+    corroboration by other outlets."""
+    drafts = link_denials(drafts)
+    drafts = add_other_sides(drafts, evidence, vectors)
+    drafts = mark_conflicts(drafts, vectors)
+    return corroborate(drafts, evidence, vectors)
 
 
 def link_denials(drafts: list[Draft]) -> list[Draft]:
@@ -47,8 +69,29 @@ def link_denials(drafts: list[Draft]) -> list[Draft]:
     return result
 
 
+def add_other_sides(drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors) -> list[Draft]:
+    """Sentences of other articles that contradict a chosen claim join the answer, so a reader sees
+    both sides even when one of them scored lower."""
+    result = list(drafts)
+    cited = {item.key for draft in drafts for item in draft.support}
+    for draft in drafts:
+        if len(result) >= MAX_CLAIMS:
+            break
+        own = draft.support[0]
+        for other in evidence:
+            if other.key in cited or other.article.id == own.article.id or other.sentence.instruction_like:
+                continue
+            if other.vector is None or own.vector is None or float(own.vector @ other.vector) < SAME_POINT:
+                continue
+            if contradicts(own, other):
+                cited.add(other.key)
+                result.append(Draft(other.sentence.text, (other,), other.sentence.status, other.sentence.attributed_to))
+                break
+    return result
+
+
 def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors) -> list[Draft]:
-    """Claims on the same point whose sources differ in numbers, or one of which denies, are disputed."""
+    """Claims of different articles on the same point that contradict each other are both disputed."""
     if len(drafts) < 2:
         return drafts
     matrix = pairwise(np.stack(_draft_vectors(drafts, vectors)))
@@ -58,10 +101,68 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors) -> list[Draft]
             second = drafts[j]
             if first.support[0].article.id == second.support[0].article.id or matrix[i, j] < SAME_POINT:
                 continue
-            if numbers_conflict(first.text, second.text) or _is_denial(first) or _is_denial(second):
+            if _texts_contradict(first, second):
                 result[i] = result[i].disputed(second.who)
                 result[j] = result[j].disputed(first.who)
     return result
+
+
+def corroborate(drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors) -> list[Draft]:
+    """Outlets besides the cited one that state the same point, in agreement; one wire story
+    reprinted by several outlets counts once, under its first outlet."""
+    result = []
+    for draft in drafts:
+        own = draft.support[0]
+        if own.vector is None or draft.status is ClaimStatus.DISPUTED:
+            result.append(draft)
+            continue
+        seen = {_story(own)}
+        outlets: list[str] = []
+        for other in evidence:
+            story = _story(other)
+            if story in seen or other.vector is None or other.article.outlet == own.article.outlet:
+                continue
+            if other.sentence.instruction_like or float(own.vector @ other.vector) < SAME_CLAIM:
+                continue
+            if contradicts(own, other) or other.sentence.status is ClaimStatus.DISPUTED:
+                continue
+            seen.add(story)
+            if other.article.outlet not in outlets:
+                outlets.append(other.article.outlet)
+        result.append(replace(draft, corroborated_by=tuple(outlets)) if outlets else draft)
+    return result
+
+
+def _story(item: Evidence) -> str:
+    """Which story a sentence belongs to: reprints of one wire copy share it."""
+    return item.article.reprint_of or item.article.id
+
+
+# --- what contradiction means -------------------------------------------------------------
+
+
+def contradicts(first: Evidence, second: Evidence) -> bool:
+    """Two sentences about the same point that cannot both hold as written."""
+    a, b = first.sentence, second.sentence
+    if numbers_conflict(a.text, b.text):
+        return True
+    # About the same happening (one predicate): told to happen on different days, or to happen
+    # and not to. "Said on Monday" and "said on Friday" about different things are no conflict.
+    if a.predicate and a.predicate == b.predicate and (a.negated != b.negated or times_conflict(a.text, b.text)):
+        return True
+    return _denies(a.status, a.cue_kind) != _denies(b.status, b.cue_kind)
+
+
+def _denies(status: ClaimStatus, cue_kind: str | None) -> bool:
+    return status is ClaimStatus.DISPUTED and cue_kind == "denial"
+
+
+def _texts_contradict(first: Draft, second: Draft) -> bool:
+    extractive = all(len(d.support) == 1 and d.text == d.support[0].sentence.text for d in (first, second))
+    if extractive:
+        return contradicts(first.support[0], second.support[0])
+    denial = any(_denies(item.sentence.status, item.sentence.cue_kind) for item in (*first.support, *second.support))
+    return numbers_conflict(first.text, second.text) or denial
 
 
 _QUANTITY = re.compile(r"(\d+(?:[.,]\d+)*)\s+(?:percent|per cent|%|[a-z]+)", re.IGNORECASE)
@@ -72,6 +173,8 @@ def quantities(text: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for match in _QUANTITY.finditer(text):
         unit = match.group(0)[len(match.group(1)) :].strip().lower()
+        if unit in lex.MONTHS:
+            continue  # "15 December" is a date
         found.setdefault(unit, set()).add(match.group(1).replace(",", ""))
     return found
 
@@ -82,8 +185,39 @@ def numbers_conflict(first: str, second: str) -> bool:
     return any(a[unit] != b[unit] for unit in a.keys() & b.keys())
 
 
+_MONTH = "|".join(sorted((*lex.MONTHS, *lex.MONTH_ABBREVIATIONS), key=len, reverse=True))
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_WEEKDAY = re.compile(r"\b(" + "|".join(lex.WEEKDAYS) + r")s?\b", re.IGNORECASE)
+
+
+def times(text: str) -> set[str]:
+    """The days a sentence names: "december-15", "monday", "2024-03-03"."""
+    found: set[str] = set()
+    for month, day in _MONTH_DAY.findall(text):
+        found.add(f"{_month(month)}-{int(day)}")
+    for day, month in _DAY_MONTH.findall(text):
+        found.add(f"{_month(month)}-{int(day)}")
+    for _year, month, day in _ISO_DATE.findall(text):
+        found.add(f"{lex.MONTHS[int(month) - 1] if 1 <= int(month) <= 12 else month}-{int(day)}")
+    found |= {weekday.lower() for weekday in _WEEKDAY.findall(text)}
+    return found
+
+
+def _month(name: str) -> str:
+    lowered = name.lower().rstrip(".")
+    return lex.MONTH_ABBREVIATIONS.get(lowered, lowered)
+
+
+def times_conflict(first: str, second: str) -> bool:
+    """Both name when, and no day is the same: "on Monday" against "until December 15"."""
+    a, b = times(first), times(second)
+    return bool(a) and bool(b) and not (a & b)
+
+
 def _draft_vectors(drafts: list[Draft], vectors: SentenceVectors) -> list[np.ndarray]:
-    """An extractive claim is its sentence, whose embedding is already known."""
+    """An extractive claim is its sentence, whose embedding is usually known already."""
     known = [draft.support[0].vector if draft.text == draft.support[0].sentence.text else None for draft in drafts]
     missing = [i for i, vector in enumerate(known) if vector is None]
     if missing:
@@ -91,8 +225,3 @@ def _draft_vectors(drafts: list[Draft], vectors: SentenceVectors) -> list[np.nda
         for i, vector in zip(missing, embedded, strict=True):
             known[i] = vector
     return [vector for vector in known if vector is not None]
-
-
-def _is_denial(draft: Draft) -> bool:
-    sentence = draft.support[0].sentence
-    return sentence.status is ClaimStatus.DISPUTED and sentence.source is not None

@@ -24,14 +24,15 @@ class Draft:
     status: ClaimStatus
     attributed_to: str | None
     disputed_by: tuple[str, ...] = ()
+    corroborated_by: tuple[str, ...] = ()
 
     @property
     def not_confirmed_by(self) -> tuple[str, ...]:
         """Parties the cited articles say have not confirmed it (a disputed claim says more)."""
         if self.status is ClaimStatus.DISPUTED:
             return ()
-        found = {item.sentence.not_confirmed_by for item in self.support if item.sentence.not_confirmed_by}
-        return tuple(sorted(found))
+        found = [party for item in self.support for party in item.sentence.not_confirmed_by]
+        return tuple(dict.fromkeys(found))
 
     def disputed(self, by: str) -> Draft:
         parties = self.disputed_by if by in self.disputed_by else (*self.disputed_by, by)
@@ -77,6 +78,7 @@ def to_answer(
                 citations=sorted(set(citations)),
                 not_confirmed_by=list(draft.not_confirmed_by),
                 disputed_by=list(draft.disputed_by),
+                corroborated_by=list(draft.corroborated_by),
             )
         )
     return Answer(

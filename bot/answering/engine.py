@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from bot.answering.config import AnswerConfig, AnswerMode
-from bot.answering.conflicts import mark_conflicts
+from bot.answering.conflicts import compare_sources
 from bot.answering.drafts import abstain, to_answer
 from bot.answering.errors import LLMUnavailable
 from bot.answering.evidence import Evidence, SentenceVectors, gather_evidence
@@ -98,7 +98,7 @@ def answer_question(
             removed=removed,
             notes=["no generated sentence passed the checks; showing the article sentences instead"],
         )
-    return to_answer(question, mode.value, mark_conflicts(drafts, engine.vectors), removed=removed)
+    return to_answer(question, mode.value, compare_sources(drafts, given, engine.vectors), removed=removed)
 
 
 def _fallback(question: str, evidence: list[Evidence], engine: AnswerEngine, note: str) -> Answer:

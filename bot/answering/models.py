@@ -41,6 +41,8 @@ class Claim(BaseModel):
     not_confirmed_by: list[str] = Field(default_factory=list)
     # Parties whose statements in the cited articles deny or contradict it.
     disputed_by: list[str] = Field(default_factory=list)
+    # Outlets besides the cited one that state the same point (a reprinted wire story counts once).
+    corroborated_by: list[str] = Field(default_factory=list)
 
     @property
     def unconfirmed(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.answering.conflicts import link_denials, mark_conflicts
+from bot.answering.conflicts import compare_sources
 from bot.answering.drafts import Draft, abstain, to_answer
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
 from bot.answering.models import Answer
@@ -47,7 +47,7 @@ def extractive_answer(
     drafts = select_drafts(evidence)
     if not drafts:
         return abstain(question, mode, removed=removed, notes=notes)
-    drafts = mark_conflicts(link_denials(drafts), vectors)
+    drafts = compare_sources(drafts, relevant(evidence), vectors)
     return to_answer(question, mode, drafts, removed=removed, notes=notes)
 
 

@@ -402,3 +402,21 @@ HEDGED_WORDING = (
     | _inflections(["report", "allege", "claim", "deny", "dispute", "suggest", "say"])
     | frozenset(["reportedly"])
 )
+
+# Time words, for telling when claims on the same point disagree about when something happens.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+MONTH_ABBREVIATIONS = {month[:3]: month for month in MONTHS} | {"sept": "september"}

@@ -35,13 +35,190 @@ def load_nlp() -> Language:
 
 
 def analyse_sentence(sent: Span) -> SentenceAnalysis:
-    """Find every cue in a parsed sentence and decide its status from the strongest one."""
+    """Find every cue in a parsed sentence and decide its status.
+
+    Order of the decision: a sentence that speaks to its reader is no one's claim; one that says
+    other claims are unconfirmed is the article's own observation; when one speaker credits
+    another ("'X confirmed it,' Y said", "X, Y said, confirmed"), the outermost speaker decides:
+    the content is theirs, reported; otherwise the strongest cue decides.
+    """
     cues = tuple(_find_cues(sent))
     credit = _credit_after_quote(sent)
     if credit:
         cues += credit
+    predicate, negated = claim_predicate(sent)
+    facts = {"predicate": predicate, "negated": negated}
+    addressed = tuple(cue for cue in cues if _second_person(cue.source))
+    if addressed:
+        cues = tuple(cue for cue in cues if cue not in addressed)
+        status, cue = _decide(cues)
+        return SentenceAnalysis(status, cue, cues, addresses_reader=True, **facts)  # type: ignore[arg-type]
+    meta = _unconfirms(sent, cues)
+    if meta is not None:
+        cue, words, party = meta
+        rest = tuple(c for c in cues if c is not cue)
+        status, decided = _decide(rest)
+        status = status if status is not ClaimStatus.DISPUTED else ClaimStatus.CONFIRMED
+        return SentenceAnalysis(status, decided or cue, cues, words, party, **facts)  # type: ignore[arg-type]
+    outer = _outermost(sent, cues)
+    if outer is not None:
+        status, decided = _decide(cues)
+        if status is not ClaimStatus.DISPUTED:
+            return SentenceAnalysis(ClaimStatus.REPORTED, outer, cues, **facts)  # type: ignore[arg-type]
     status, cue = _decide(cues)
-    return SentenceAnalysis(status=status, cue=cue, cues=cues)
+    return SentenceAnalysis(status=status, cue=cue, cues=cues, **facts)  # type: ignore[arg-type]
+
+
+_SECOND_PERSON = frozenset(["you", "your", "yourself", "yourselves", "ye", "u", "ya", "y'all"])
+
+
+def _second_person(source: str | None) -> bool:
+    return source is not None and bool(_SECOND_PERSON & set(re.findall(r"[a-z']+", source.lower())))
+
+
+# Nouns that name claims rather than events: "the report remains unconfirmed" speaks about a claim.
+_CLAIM_REFERENTS = lex.CLAIM_NOUNS | frozenset(
+    ["angle", "rationale", "reason", "reasoning", "details", "detail", "motive", "motivation", "explanation"]
+)
+_GENERIC_WORDS = frozenset(["key", "main", "central", "new", "latest", "other", "different", "such", "these", "those"])
+
+
+def _unconfirms(sent: Span, cues: tuple[Cue, ...]) -> tuple[Cue, tuple[str, ...], str | None] | None:
+    """A statement that claims (not events) are unconfirmed, as the article's own observation.
+
+    "So far, the White House has not confirmed the report", "leaving the national security angle
+    unconfirmed publicly", "the key claims remain unconfirmed": returns the cue, the words naming
+    the claims (empty for claims in general) and the party that has not confirmed them.
+    """
+    doc = sent.doc
+    for cue in cues:
+        if cue.kind not in ("unconfirmed", "not_confirmed"):
+            continue
+        token = next(
+            (
+                t
+                for t in sent
+                if cue.start <= t.idx < cue.end
+                and (t.lemma_.lower() in lex.CONFIRMATION_VERBS or t.lower_ in lex.UNCONFIRMED_WORDS)
+            ),
+            None,
+        )
+        if token is None or token.dep_ == "amod":
+            continue  # "unconfirmed reports say ...": the content is what is unconfirmed
+        referent = _referent(token)
+        if referent is None or referent.lemma_.lower() not in _CLAIM_REFERENTS:
+            continue
+        words = tuple(
+            sorted(
+                {
+                    t.lemma_.lower()
+                    for t in referent.subtree
+                    if t.pos_ in ("NOUN", "PROPN", "ADJ")
+                    and t.lemma_.lower() not in _CLAIM_REFERENTS
+                    and t.lemma_.lower() not in _GENERIC_WORDS
+                }
+            )
+        )
+        # "X has not confirmed ...": X. "... leaves the reports unconfirmed": whoever leaves them.
+        party = cue.source if cue.kind == "not_confirmed" else None
+        if party is None:
+            governor = token.head if token.dep_ in ("acomp", "oprd", "xcomp", "ccomp", "advmod") else token
+            subject = _subject(governor)
+            if subject is not None and subject.i != referent.i and subject not in referent.subtree:
+                party = doc[_phrase(subject).start : _phrase(subject).end].text
+        return cue, words, party
+    return None
+
+
+def _referent(token: Token) -> Token | None:
+    """What an "unconfirmed" word or a negated "confirm" is said of: its object or subject."""
+    if token.lemma_.lower() in lex.CONFIRMATION_VERBS:
+        return next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
+    own = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if own is not None:
+        return own
+    head = token.head
+    if head.i == token.i:
+        return None
+    return next((c for c in head.children if c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.i != token.i), None)
+
+
+def _outermost(sent: Span, cues: tuple[Cue, ...]) -> Cue | None:
+    """The outer speaker when one attribution sits inside another's content, else None.
+
+    '"The mayor confirmed the sale," a spokesperson said': the spokesperson's "said" has the
+    mayor's "confirmed" in its content clause; "The office, ZEBRA said, confirmed ...": ZEBRA's
+    parenthetical "said" takes the whole sentence as its content.
+    """
+    speaking = [cue for cue in cues if cue.kind in ("attribution", "stance") and cue.source]
+    if len(speaking) < 2:
+        return None
+    spans = {}
+    for cue in speaking:
+        verb = next((t for t in sent if cue.start <= t.idx < cue.end and t.pos_ in ("VERB", "AUX")), None)
+        if verb is not None:
+            spans[cue] = (verb, _content_span(verb))
+    for outer, (_, (low, high)) in spans.items():
+        inner = [
+            cue
+            for cue, (verb, _) in spans.items()
+            if cue is not outer
+            and low <= verb.i <= high
+            and _norm(cue.source) != _norm(outer.source)
+            and _norm(cue.source) not in _PRONOUNS  # "The mayor said she confirmed it": one speaker
+        ]
+        if inner:
+            return outer
+    return None
+
+
+_PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "him", "her", "them", "us", "me"])
+
+
+def _norm(source: str | None) -> str:
+    return " ".join((source or "").lower().split())
+
+
+def _content_span(verb: Token) -> tuple[int, int]:
+    """Token range of what a verb of saying says: its clause, or for a parenthetical the clause
+    it interrupts."""
+    clauses = [child for child in verb.children if child.dep_ in ("ccomp", "xcomp", "parataxis")]
+    if verb.dep_ == "parataxis" and verb.head.i != verb.i:
+        head = verb.head
+        return head.left_edge.i, head.right_edge.i
+    if clauses:
+        return min(c.left_edge.i for c in clauses), max(c.right_edge.i for c in clauses)
+    return -1, -2
+
+
+def claim_predicate(sent: Span) -> tuple[str | None, bool]:
+    """The main verb's lemma (through verbs of saying to what they report) and its negation.
+
+    "The bridge will reopen on Monday, the department said" -> ("reopen", False); "The bridge will
+    not reopen until December 15" -> ("reopen", True); "The bridge is closed" -> ("closed", False).
+    """
+    head = sent.root
+    for _ in range(3):
+        lemma = head.lemma_.lower()
+        if lemma in lex.SPEECH_VERBS or lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS:
+            content = next((c for c in head.children if c.dep_ == "ccomp"), None) or next(
+                (
+                    c
+                    for c in head.children
+                    if c.dep_ == "parataxis" and c.lemma_.lower() not in lex.SPEECH_VERBS | lex.ON_RECORD_VERBS
+                ),
+                None,
+            )
+            if content is not None:
+                head = content
+                continue
+        break
+    if head.lemma_.lower() == "be":
+        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr")), None)
+        negated = _negated(head)
+        head = complement or head
+        return head.lemma_.lower(), negated
+    return head.lemma_.lower(), _negated(head)
 
 
 def analyse_text(text: str) -> SentenceAnalysis:

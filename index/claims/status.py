@@ -52,6 +52,17 @@ class SentenceAnalysis:
     status: ClaimStatus
     cue: Cue | None
     cues: tuple[Cue, ...]
+    # A statement about other claims being unconfirmed ("X has not confirmed the report", "leaving
+    # the security angle unconfirmed"): the words naming those claims (empty: the article's claims
+    # in general), and the party said not to have confirmed them. None when it is no such statement.
+    unconfirms: tuple[str, ...] | None = None
+    unconfirmed_by: str | None = None
+    # The sentence speaks to its reader or an AI ("You confirmed that ..."): never a source.
+    addresses_reader: bool = False
+    # What the sentence claims happens, for comparing claims across articles: the lemma of its
+    # main verb (inside reported speech, the reported verb) and whether it is negated.
+    predicate: str | None = None
+    negated: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,9 @@ class TaggedSentence:
     cue_kind: str | None = None
     cue_start: int | None = None
     cue_end: int | None = None
-    not_confirmed_by: str | None = None
+    not_confirmed_by: tuple[str, ...] = ()
+    predicate: str | None = None
+    negated: bool = False
     # Text that addresses an AI or its operators ("ignore previous instructions", "@everyone"):
     # kept in the index for the record, never used as evidence.
     instruction_like: bool = False
@@ -80,13 +93,14 @@ class TaggedSentence:
         return {
             key: value
             for key, value in asdict(self).items()
-            if key != "text" and value is not None and value is not False
+            if key != "text" and value is not None and value is not False and value != ()
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, object], body: str) -> TaggedSentence:
         values = dict(data)
         values["status"] = ClaimStatus(str(values["status"]))
+        values["not_confirmed_by"] = tuple(values.get("not_confirmed_by") or ())  # type: ignore[arg-type]
         start, end = int(values["start"]), int(values["end"])  # type: ignore[call-overload]
         values["text"] = body[start:end]
         return cls(**values)  # type: ignore[arg-type]

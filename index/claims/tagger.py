@@ -84,27 +84,24 @@ def parse_pieces(paragraph: Paragraph, limit: int) -> list[Paragraph]:
 def _attribute(
     article: Article, rows: list[tuple[int, int, str, SentenceAnalysis]], hostile: list[tuple[int, int]]
 ) -> list[TaggedSentence]:
-    """Turn analyses into tagged sentences with provenance: "Semafor, via The Verge"."""
+    """Turn analyses into tagged sentences with provenance ("Semafor, via The Verge") and, for the
+    article's unconfirmed claims, who the article says has not confirmed or has denied them."""
     meta = article.meta
-    denier = next(
-        (
-            (analysis.cue.source if analysis.cue and analysis.cue.source else "the article")
-            for _, _, text, analysis in rows
-            if analysis.status is ClaimStatus.DISPUTED and _mentions_report(text)
-        ),
-        None,
-    )
+    withheld = _not_confirmed_by(rows)
     tagged: list[TaggedSentence] = []
     for start, base, text, analysis in rows:
         cue = analysis.cue
         source = cue.source if cue else None
+        reported = analysis.status is ClaimStatus.REPORTED
+        # A statement that claims are unconfirmed is the article's own observation, in its voice.
+        who = None if analysis.unconfirms is not None else source
         tagged.append(
             TaggedSentence(
                 start=start,
                 end=start + len(text),
                 text=text,
                 status=analysis.status,
-                attributed_to=attributed_to(analysis.status, source, meta.outlet, meta.reports_on),
+                attributed_to=attributed_to(analysis.status, who, meta.outlet, meta.reports_on),
                 source=source,
                 source_start=cue.source_start + base if cue and cue.source_start is not None else None,
                 source_end=cue.source_end + base if cue and cue.source_end is not None else None,
@@ -112,11 +109,32 @@ def _attribute(
                 cue_kind=cue.kind if cue else None,
                 cue_start=cue.start + base if cue else None,
                 cue_end=cue.end + base if cue else None,
-                not_confirmed_by=denier if analysis.status is ClaimStatus.REPORTED else None,
-                instruction_like=any(low <= start < high for low, high in hostile),
+                not_confirmed_by=_parties_for(text, withheld) if reported else (),
+                predicate=analysis.predicate,
+                negated=analysis.negated,
+                instruction_like=analysis.addresses_reader or any(low <= start < high for low, high in hostile),
             )
         )
     return tagged
+
+
+def _not_confirmed_by(rows: list[tuple[int, int, str, SentenceAnalysis]]) -> list[tuple[str, tuple[str, ...]]]:
+    """(party, words naming the claims) for each party the article says has not confirmed, or has
+    denied, its reports: "the White House has not confirmed the report", "the office denied the
+    report". No words: every reported claim of the article."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for _, _, text, analysis in rows:
+        if analysis.unconfirms is not None and analysis.unconfirmed_by:
+            found.append((analysis.unconfirmed_by, analysis.unconfirms))
+        elif analysis.status is ClaimStatus.DISPUTED and analysis.cue is not None and _mentions_report(text):
+            found.append((analysis.cue.source or "the article", ()))
+    return found
+
+
+def _parties_for(text: str, withheld: list[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
+    lowered = text.lower()
+    parties = [party for party, words in withheld if not words or any(word in lowered for word in words)]
+    return tuple(dict.fromkeys(parties))
 
 
 def _mentions_report(text: str) -> bool:
