@@ -80,7 +80,6 @@ def build_llm(config: AnswerConfig, mode: AnswerMode) -> LLM:
 
             if not key:
                 raise LLMUnavailable("anthropic mode needs FACTDESK_LLM_API_KEY")
-            extra = {"base_url": config.llm_base_url} if config.llm_base_url else {}
             llm = Anthropic(
                 model=config.llm_model or "claude-sonnet-4-5",
                 api_key=key,
@@ -88,7 +87,7 @@ def build_llm(config: AnswerConfig, mode: AnswerMode) -> LLM:
                 max_retries=retries,
                 temperature=0.0,
                 max_tokens=300,
-                **extra,
+                base_url=config.llm_base_url,
             )
             return llm
         if mode is AnswerMode.OLLAMA:
