@@ -210,6 +210,9 @@ def eval_rtqa(
     data: Annotated[Path, typer.Option(help="Folder with the public data sets.")] = Path("../shared/data"),
     quick: Annotated[bool, typer.Option(help="A sample of questions and their articles (minutes, not hours).")] = False,
     questions: Annotated[int, typer.Option(help="How many questions --quick samples.")] = 20,
+    answerable: Annotated[
+        bool, typer.Option("--answerable", help="Only questions whose answer is in one of their articles.")
+    ] = False,
     split: Annotated[str, typer.Option(help="test (reported figures) or dev (for development).")] = "test",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
@@ -227,7 +230,13 @@ def eval_rtqa(
         raise UserError(f"RealTimeQA data not found in {folder}")
     with progress_bars(errors) as advance:
         results = evaluate_rtqa(
-            _settings(ctx), folder, quick=quick, split=split, questions_in_quick=questions, progress=advance
+            _settings(ctx),
+            folder,
+            quick=quick,
+            split=split,
+            questions_in_quick=questions,
+            answerable_only=answerable,
+            progress=advance,
         )
     if out:
         # The file may be committed: keep ids and picks, never the article sentences quoted.
