@@ -23,6 +23,7 @@ import numpy as np
 from index import schema
 from index.articles import Article, ArticleProblem, CorpusScan, scan_corpus
 from index.chunking import Chunk, split_articles
+from index.claims.ahead import tagged_ahead
 from index.claims.status import TaggedSentence
 from index.claims.tagger import tag_articles
 from index.config import IndexConfig
@@ -237,23 +238,30 @@ def _embed_articles(
     written = _Written()
     if progress:
         progress(0, len(articles))
-    for start in range(0, len(articles), config.batch_articles):
-        batch = articles[start : start + config.batch_articles]
-        try:
-            prepared = [_prepare(batch, config, embedder)]
-        except Exception:  # noqa: BLE001 - narrowed to the article below
-            prepared = []
-            for article in batch:
-                try:
-                    prepared.append(_prepare([article], config, embedder))
-                except Exception as error:
-                    log.warning("cannot index %s: %s: %s", article.path, type(error).__name__, error, exc_info=error)
-                    reason = f"could not be tagged or embedded: {type(error).__name__}: {error}"
-                    written.failed.append(ArticleProblem(article.path, reason[:300]))
-        for done in prepared:
-            written.chunks += _write(store, keywords, generation, done)
-        if progress:
-            progress(start + len(batch), len(articles))
+    batches = [
+        articles[start : start + config.batch_articles] for start in range(0, len(articles), config.batch_articles)
+    ]
+    done = 0
+    with tagged_ahead(batches) as tagged:
+        for batch, sentences in tagged:
+            try:
+                prepared = [_prepare(batch, sentences.result(), config, embedder)]
+            except Exception:  # noqa: BLE001 - narrowed to the article below
+                prepared = []
+                for article in batch:
+                    try:
+                        prepared.append(_prepare([article], tag_articles([article]), config, embedder))
+                    except Exception as error:
+                        log.warning(
+                            "cannot index %s: %s: %s", article.path, type(error).__name__, error, exc_info=error
+                        )
+                        reason = f"could not be tagged or embedded: {type(error).__name__}: {error}"
+                        written.failed.append(ArticleProblem(article.path, reason[:300]))
+            for ready in prepared:
+                written.chunks += _write(store, keywords, generation, ready)
+            done += len(batch)
+            if progress:
+                progress(done, len(articles))
     return written
 
 
@@ -267,8 +275,9 @@ class _Prepared:
     vectors: np.ndarray
 
 
-def _prepare(batch: Sequence[Article], config: IndexConfig, embedder: Embedder) -> _Prepared:
-    sentences = tag_articles(batch)
+def _prepare(
+    batch: Sequence[Article], sentences: list[list[TaggedSentence]], config: IndexConfig, embedder: Embedder
+) -> _Prepared:
     chunks = split_articles(batch, chunk_tokens=config.chunk_tokens, chunk_overlap=config.chunk_overlap)
     vectors = embedder.embed_documents([chunk.embed_text for chunk in chunks])
     return _Prepared(batch, sentences, chunks, vectors)

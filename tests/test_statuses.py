@@ -10,7 +10,7 @@ from bot.answering.models import Answer, Claim
 from index.articles import parse_article
 from index.build import update_index
 from index.claims.rules import analyse_sentence, load_nlp
-from index.claims.status import ClaimStatus
+from index.claims.status import ClaimStatus, TaggedSentence
 from index.claims.tagger import tag_article
 from tests.conftest import make_settings, open_engine, write_article
 
@@ -185,3 +185,66 @@ def test_two_outlets_stating_the_same_point_corroborate_each_other(engine: Answe
     assert first.corroborated_by == [other]
     assert all("you" not in (claim.attributed_to or "").lower() for claim in answer.claims)
     assert "hostile/you" not in {source.article_id for source in answer.sources}
+
+
+# --- contradiction, sentence against sentence ---------------------------------------------
+
+
+def _item(text: str, vector: list[float]):  # type: ignore[no-untyped-def]
+    """A sentence as the tagger leaves it (status, source span, predicate), with a given vector."""
+    import numpy as np
+
+    from bot.answering.evidence import Evidence
+    from index.store import ArticleRecord
+
+    analysis = analyse(text)
+    sentence = TaggedSentence(
+        start=0,
+        end=len(text),
+        text=text,
+        status=analysis.status,
+        attributed_to="x",
+        source_start=analysis.cue.source_start if analysis.cue else None,
+        source_end=analysis.cue.source_end if analysis.cue else None,
+        predicate=analysis.predicate,
+        negated=analysis.negated,
+    )
+    record = ArticleRecord(id=text[:10], title="t", outlet="o", content_hash="h", path="p", chunks=1, body=text)
+    unit = np.asarray(vector, dtype=np.float32)
+    return Evidence(sentence, record, similarity=0.5, overlap=0.5, passage_rank=0, vector=unit / np.linalg.norm(unit))
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        # the same words with another name in one place: who won is disputed
+        (
+            "Rosa Vint defeated Ada Lorne in the final to win the Harbor Open title.",
+            "Mira Kesh defeated Ada Lorne in the final to win the Harbor Open title.",
+            True,
+        ),
+        # the same fact, credited to different people: agreement
+        (
+            "The bridge will reopen on Monday, Mayor Ortiz said.",
+            "The bridge will reopen on Monday, Governor Lee said.",
+            False,
+        ),
+        # one figure rounded: agreement
+        (
+            "Harbor Foods sold its stores for $19.3 billion in May.",
+            "Harbor Foods sold its stores for $19 billion in May.",
+            False,
+        ),
+        # a sentence naming two figures agrees with one naming either
+        (
+            "The team won 39 medals, surpassing the 37 medals of its rival.",
+            "The team won 39 medals at the games.",
+            False,
+        ),
+        ("The repairs will cost 9 million dollars.", "The repairs will cost 12 million dollars.", True),
+    ],
+)
+def test_what_counts_as_a_contradiction(first: str, second: str, expected: bool) -> None:
+    from bot.answering.conflicts import contradicts
+
+    assert contradicts(_item(first, [1.0, 0.1]), _item(second, [1.0, 0.12])) is expected

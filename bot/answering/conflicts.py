@@ -10,6 +10,7 @@ outlets in their own words is corroborated by them; reprints of one wire story c
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,6 +26,11 @@ from index.claims.status import ClaimStatus
 SAME_POINT = 0.45
 # A sentence of another article this similar to a claim says the same thing: it corroborates it.
 SAME_CLAIM = 0.72
+# Two sentences this similar that name different parties or places in the same words ("Simona
+# Halep won the title" against "Angelique Kerber won the title") disagree about who or where.
+SAME_WORDING = 0.7
+# Quantities within this ratio are the same figure, rounded ("$19.3 billion", "$19 billion").
+ROUNDING = 0.05
 # At most this many claims in an answer once the other sides of disputes are added.
 MAX_CLAIMS = 5
 
@@ -144,7 +150,11 @@ def _story(item: Evidence) -> str:
 def contradicts(first: Evidence, second: Evidence) -> bool:
     """Two sentences about the same point that cannot both hold as written."""
     a, b = first.sentence, second.sentence
-    if numbers_conflict(a.text, b.text):
+    similar = first.vector is not None and second.vector is not None and float(first.vector @ second.vector)
+    same_happening = bool(a.predicate) and a.predicate == b.predicate
+    if numbers_conflict(a.text, b.text) and (same_happening or (similar and similar >= SAME_WORDING)):
+        return True
+    if similar and similar >= SAME_WORDING and names_conflict(first, second):
         return True
     # About the same happening (one predicate): told to happen on different days, or to happen
     # and not to. "Said on Monday" and "said on Friday" about different things are no conflict.
@@ -180,9 +190,64 @@ def quantities(text: str) -> dict[str, set[str]]:
 
 
 def numbers_conflict(first: str, second: str) -> bool:
-    """Same kind of quantity, different values: "9 million" against "12 million"."""
+    """Same kind of quantity, no value in common: "9 million" against "12 million".
+
+    A sentence naming two figures of a kind ("39 medals, surpassing the 37 medals") agrees with
+    one naming either; figures within rounding of each other are the same.
+    """
     a, b = quantities(first), quantities(second)
-    return any(a[unit] != b[unit] for unit in a.keys() & b.keys())
+    return any(not _some_value_agrees(a[unit], b[unit]) for unit in a.keys() & b.keys())
+
+
+def _some_value_agrees(first: set[str], second: set[str]) -> bool:
+    for x in first:
+        for y in second:
+            try:
+                low, high = sorted((float(x), float(y)))
+            except ValueError:
+                if x == y:
+                    return True
+                continue
+            if high == low or (low > 0 and (high - low) / high <= ROUNDING):
+                return True
+    return False
+
+
+_WORD_TOKEN = re.compile(r"[\w'’]+|[^\w\s]")
+# Share of words two sentences must have in common, in order, to count as the same wording.
+SAME_WORDS = 0.6
+
+
+def names_conflict(first: Evidence, second: Evidence) -> bool:
+    """The same words with a different name in one place: "Simona Halep defeated Serena Williams in
+    the final" against "Angelique Kerber defeated Serena Williams in the final".
+
+    Only what the sentences say counts, not who says it: each sentence's source phrase is left
+    out, since two outlets crediting different officials for one fact agree.
+    """
+    a, b = _claim_words(first), _claim_words(second)
+    matcher = difflib.SequenceMatcher(a=[w.lower() for w in a], b=[w.lower() for w in b], autojunk=False)
+    if matcher.ratio() < SAME_WORDS:
+        return False
+    for operation, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if operation == "replace" and _all_names(a[a_start:a_end]) and _all_names(b[b_start:b_end]):
+            return True
+    return False
+
+
+def _claim_words(item: Evidence) -> list[str]:
+    sentence = item.sentence
+    text = sentence.text
+    if sentence.source_start is not None and sentence.source_end is not None:
+        start, end = sentence.source_start - sentence.start, sentence.source_end - sentence.start
+        if 0 <= start < end <= len(text):
+            text = text[:start] + text[end:]
+    return _WORD_TOKEN.findall(text)
+
+
+def _all_names(words: list[str]) -> bool:
+    """Words that name someone or somewhere: capitalised and not a function word or a date."""
+    return bool(words) and all(word[:1].isupper() and word.lower().rstrip("'’s") not in lex.NOT_NAMES for word in words)
 
 
 _MONTH = "|".join(sorted((*lex.MONTHS, *lex.MONTH_ABBREVIATIONS), key=len, reverse=True))

@@ -249,6 +249,31 @@ def eval_rtqa(
         render_rtqa_table(console, results)
 
 
+@eval_app.command("rgb")
+def eval_rgb(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option(help="Folder with the public data sets.")] = Path("../shared/data"),
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions (quick runs).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON results to this file.")] = None,
+) -> None:
+    """Noise robustness, negative rejection and error detection on RGB en_fact, through answer_question."""
+    import json
+
+    from bot.cli.progress import progress_bars
+    from evaluation.rgb import evaluate_rgb, render_rgb_table
+
+    with progress_bars(errors) as advance:
+        results = evaluate_rgb(_settings(ctx), data / "rgb", limit=limit, progress=advance)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+    if as_json:
+        sys.stdout.write(json.dumps({k: v for k, v in results.items() if k != "answers"}, indent=2) + "\n")
+    else:
+        render_rgb_table(console, results)
+
+
 def run(entry: Callable[..., Any] = app) -> None:
     """Console-script entry: known failures become one line; anything else gets an id to look up."""
     try:

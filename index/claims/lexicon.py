@@ -420,3 +420,13 @@ MONTHS = (
     "december",
 )
 MONTH_ABBREVIATIONS = {month[:3]: month for month in MONTHS} | {"sept": "september"}
+
+# Capitalised words that are not names: sentence openers and function words, months and weekdays
+# (dates are compared on their own).
+NOT_NAMES = frozenset(
+    ["the", "a", "an", "this", "that", "these", "those", "it", "he", "she", "they", "we", "i", "in", "on", "at",
+     "after", "before", "but", "and", "or", "as", "so", "for", "from", "with", "by", "of", "to", "if", "when",
+     "while", "there", "here", "his", "her", "its", "their", "our", "one", "two", "three", "meanwhile",
+     "however", "according", "also", "still", "now", "then", "today", "yesterday", "tomorrow", "last", "next",
+     *MONTHS, *WEEKDAYS, *MONTH_ABBREVIATIONS]
+)  # fmt: skip
