@@ -21,7 +21,7 @@ import numpy as np
 
 from index import schema
 from index.config import IndexConfig
-from index.embedding import Embedder, load_embedder
+from index.embedding import Embedder, load_query_embedder
 from index.errors import IndexEmpty
 from index.keyword import KeywordIndex, keyword_folder
 from index.store import ArticleRecord, IndexStore, open_store, where_clause
@@ -91,7 +91,8 @@ class Searcher:
 
     @classmethod
     def open(cls, config: IndexConfig, store: IndexStore | None = None) -> Searcher:
-        return cls(store or open_store(config), load_embedder(config.embed_model, config.threads), config.data_dir)
+        embedder = load_query_embedder(config.embed_model, config.threads)
+        return cls(store or open_store(config), embedder, config.data_dir)
 
     def live_generation(self) -> str:
         generation = self.store.pointer().active

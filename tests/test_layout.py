@@ -49,6 +49,21 @@ def test_index_status_opens_the_store_without_loading_a_model(tmp_path: Path) ->
     assert not loaded & {"torch", "spacy", "sentence_transformers", "llama_index"}, loaded
 
 
+def test_ask_answers_without_torch_spacy_or_llama_index(tmp_path: Path) -> None:
+    """The answering process embeds with ONNX Runtime: a cold `factdesk ask` loads no torch."""
+    import shutil
+
+    from tests.conftest import SEED_CORPUS, run
+
+    shutil.copytree(SEED_CORPUS, tmp_path / "corpus")
+    assert run(tmp_path, "index").returncode == 0
+    loaded = modules_loaded_by(
+        "--corpus", str(tmp_path / "corpus"), "--data-dir", str(tmp_path / "data"), "ask", "Who restricted Mythos?"
+    )
+    assert {"onnxruntime", "chromadb", "tantivy"} <= loaded
+    assert not loaded & {"torch", "sentence_transformers", "transformers", "spacy", "thinc", "llama_index"}, loaded
+
+
 def test_one_indexer_per_data_folder(tmp_path: Path) -> None:
     config = make_settings(tmp_path / "corpus", tmp_path / "data").index_config()
     first, second = Indexer(config), Indexer(config)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from index.claims import lexicon as lex
 from index.claims.status import TaggedSentence
 from index.embedding import Embedder
 from index.search import Passage, SearchResults
@@ -47,13 +48,6 @@ class Evidence:
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
-
-
-@lru_cache(maxsize=1)
 def _stemmer() -> Any:
     import Stemmer
 
@@ -62,7 +56,7 @@ def _stemmer() -> Any:
 
 def content_terms(text: str) -> set[str]:
     words = [w.lower().strip("'-") for w in _WORD.findall(text)]
-    kept = [w for w in words if w and w not in _stopwords() and (len(w) > 2 or w.isdigit())]
+    kept = [w for w in words if w and w not in lex.STOP_WORDS and (len(w) > 2 or w.isdigit())]
     return set(_stemmer().stemWords(kept))
 
 

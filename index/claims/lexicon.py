@@ -430,3 +430,24 @@ NOT_NAMES = frozenset(
      "however", "according", "also", "still", "now", "then", "today", "yesterday", "tomorrow", "last", "next",
      *MONTHS, *WEEKDAYS, *MONTH_ABBREVIATIONS]
 )  # fmt: skip
+
+# English function words, left out when comparing a question's words with a sentence's. Written
+# here rather than imported from spaCy so that answering never loads the parser (or torch).
+_STOP_WORDS = """a about above across after afterwards again against all almost alone along already also although
+    always am among amongst an and another any anyhow anyone anything anyway anywhere are around as at
+    be became because become becomes becoming been before beforehand behind being below beside besides
+    between beyond both but by can cannot could did do does doing done down due during each either else
+    elsewhere enough even ever every everyone everything everywhere except few for former formerly from
+    further had has have having he hence her here hereafter hereby herein hereupon hers herself him
+    himself his how however i if in indeed into is it its itself just last latter latterly least less
+    made make many may me meanwhile might mine more moreover most mostly much must my myself namely
+    neither never nevertheless next no nobody none noone nor not nothing now nowhere of off often on once
+    one only onto or other others otherwise our ours ourselves out over own per perhaps please quite
+    rather really same seem seemed seeming seems several she should since so some somehow someone
+    something sometime sometimes somewhere still such than that the their theirs them themselves then
+    thence there thereafter thereby therefore therein thereupon these they this those though through
+    throughout thru thus to together too toward towards under until up upon us used using various very
+    via was we well were what whatever when whence whenever where whereafter whereas whereby wherein
+    whereupon wherever whether which while whither who whoever whole whom whose why will with within
+    without would yet you your yours yourself yourselves"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
