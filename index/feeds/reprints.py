@@ -13,14 +13,12 @@ normalised body), so re-grouping after a few new articles signs only those.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 from index.articles import Article
 
@@ -30,8 +28,6 @@ DEFAULT_THRESHOLD = 0.5
 # Bodies with fewer words than this are not grouped: short briefs share too many stock phrases.
 MIN_WORDS = 40
 _SEED = 7  # fixed, so signatures kept in a cache stay comparable across processes
-
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -62,65 +58,101 @@ class ReprintGroup:
         return tuple(dict.fromkeys((self.canonical_outlet, *(copy.outlet for copy in self.copies))))
 
 
-def words_of(body: str) -> list[str]:
-    """Lower-cased words: what shingles are made of (headline, case and punctuation left out)."""
-    return _WORD.findall(body.lower())
+# Text is read as UTF-8 bytes with numpy, not word by word in Python (that loop was most of
+# the time for 10,000 articles). A word is a run of ASCII letters and digits or of non-ASCII
+# bytes (letters of other scripts); the non-ASCII punctuation that news text is full of (curly
+# quotes, dashes, no-break spaces, guillemets) is turned into spaces first.
+_PUNCTUATION = str.maketrans(
+    {chr(code): " " for code in (*range(0x80, 0xC0), 0xD7, 0xF7, *range(0x2000, 0x2070), *range(0x3000, 0x3040))}
+)
+_WORD_BYTE = np.zeros(256, dtype=bool)
+_WORD_BYTE[np.frombuffer(b"0123456789abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = True
+_WORD_BYTE[0x80:] = True
+
+# Each word's hash is a polynomial in the odd base P, mod 2^64, taken from prefix sums of
+# c_j * P^j over the whole text and shifted back by P^-start (P is odd, so it has an inverse).
+_P = 0x100000001B3
+_P_INVERSE = pow(_P, -1, 2**64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_powers = np.ones(1, dtype=np.uint64)
+_inverse_powers = np.ones(1, dtype=np.uint64)
+
+
+def _power_tables(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """P^j and P^-j mod 2^64 for j < length, grown by doubling and kept between calls."""
+    global _powers, _inverse_powers
+    if len(_powers) < length:
+        size = max(length, 2 * len(_powers), 4096)
+        _powers = _cumulative_powers(_P, size)
+        _inverse_powers = _cumulative_powers(_P_INVERSE, size)
+    return _powers[:length], _inverse_powers[:length]
+
+
+def _cumulative_powers(base: int, size: int) -> np.ndarray:
+    """base^0 .. base^(size-1) mod 2^64 (numpy's unsigned products wrap around, as wanted)."""
+    return np.concatenate(([np.uint64(1)], np.cumprod(np.full(size - 1, base, dtype=np.uint64), dtype=np.uint64)))
+
+
+def word_hashes(body: str) -> np.ndarray:
+    """One 64-bit hash per word of `body`, in order; case and punctuation do not count."""
+    data = np.frombuffer(body.lower().translate(_PUNCTUATION).encode("utf-8"), dtype=np.uint8)
+    is_word = _WORD_BYTE[data]
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], is_word, [False])).astype(np.int8)))
+    if not len(edges):
+        return np.zeros(0, dtype=np.uint64)
+    starts, ends = edges[0::2], edges[1::2]
+    powers, inverse = _power_tables(len(data))
+    terms = (data.astype(np.uint64) + np.uint64(1)) * powers * is_word
+    prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(terms, dtype=np.uint64)))
+    hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
+    return (hashes ^ (hashes >> np.uint64(31))) * _MIX
 
 
 def body_key(body: str) -> str:
     """The cache key of a body: equal for bodies that differ only in case, spacing or punctuation."""
-    return _key(words_of(body))
+    return _key(word_hashes(body))
 
 
-def _key(words: list[str]) -> str:
-    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+def _key(words: np.ndarray) -> str:
+    return hashlib.sha256(words.tobytes()).hexdigest()
 
 
-# Word -> 32-bit hash, shared across calls: a corpus repeats its words, and hashing each word
-# once is what makes 10,000 articles take seconds. blake2b, not hash(): a signature kept in a
-# cache must mean the same in the next process.
-_WORD_HASHES: dict[str, int] = {}
-_MAX_CACHED_WORDS = 1_000_000
-
-
-def _word_hash(word: str) -> int:
-    value = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest(), "little")
-    if len(_WORD_HASHES) >= _MAX_CACHED_WORDS:
-        _WORD_HASHES.clear()
-    _WORD_HASHES[word] = value
-    return value
-
-
-def shingle_hashes(words: Sequence[str], size: int = SHINGLE_WORDS) -> np.ndarray:
-    """32-bit hashes of the distinct runs of `size` consecutive words, combined with numpy."""
+def shingle_hashes(words: np.ndarray, size: int = SHINGLE_WORDS) -> np.ndarray:
+    """32-bit hashes of the distinct runs of `size` consecutive words (given as word hashes)."""
     count = len(words) - size + 1
     if count <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    cached = _WORD_HASHES.get
-    hashed = np.array([cached(word) or _word_hash(word) for word in words], dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint32)
     combined = np.zeros(count, dtype=np.uint64)
     for offset in range(size):
-        combined = ((combined * np.uint64(0x01000193)) ^ hashed[offset : offset + count]) & np.uint64(0xFFFFFFFF)
-    return np.unique(combined)
+        combined = (combined ^ words[offset : offset + count]) * _MIX
+    return np.unique((combined >> np.uint64(32)).astype(np.uint32))
 
 
-@lru_cache(maxsize=1)
-def _empty_minhash() -> MinHash:
-    """Built once: drawing the permutations is the costly part of making a MinHash."""
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=int)
+# Affine permutations of 32-bit values, (a*x + b) mod 2^32 with odd a, drawn once from a fixed
+# seed so that signatures kept in a cache stay comparable in the next process; x is already a
+# well-mixed hash, as in datasketch's own "affine32" scheme. Signatures are computed with numpy
+# for all shingles at once (datasketch's update hashes value by value in Python) and handed to
+# datasketch as hash values: every signature here comes from this one family, so LSH banding
+# and Jaccard estimates compare like with like.
+_RNG = np.random.default_rng(_SEED)
+_A = _RNG.integers(0, 2**31, size=NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+_B = _RNG.integers(0, 2**32, size=NUM_PERM, dtype=np.uint64).astype(np.uint32)
+_SCHEME = "affine32"
+
+
+def _minhash_values(hashes: np.ndarray) -> np.ndarray:
+    return (hashes[:, None] * _A[None, :] + _B[None, :]).min(axis=0)
 
 
 def signature(body: str) -> LeanMinHash | None:
     """The MinHash signature of a body's word shingles, or None when it is too short to compare."""
-    return _signature(words_of(body))
+    return _signature(word_hashes(body))
 
 
-def _signature(words: list[str]) -> LeanMinHash | None:
+def _signature(words: np.ndarray) -> LeanMinHash | None:
     if len(words) < MIN_WORDS:
         return None
-    minhash = _empty_minhash().copy()
-    minhash.update_batch(shingle_hashes(words).tolist())
-    return LeanMinHash(minhash)
+    return LeanMinHash(seed=_SEED, hashvalues=_minhash_values(shingle_hashes(words)), scheme=_SCHEME)
 
 
 def group_reprints(
@@ -139,7 +171,7 @@ def group_reprints(
     by_id = {article.id: article for article in articles}
     signatures: dict[str, LeanMinHash] = {}
     for article_id, article in by_id.items():
-        words = words_of(article.body)
+        words = word_hashes(article.body)
         key = _key(words)
         if cache is not None and key in cache:
             sig = cache[key]
