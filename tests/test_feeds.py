@@ -579,6 +579,19 @@ def test_robots_txt_disallow_is_honoured_and_asked_once(tmp_path: Path, site: Si
     assert site.headers_of("/news/choir")[0]["user-agent"] == config.user_agent
 
 
+def test_robots_txt_behind_a_redirect_and_its_crawl_delay(tmp_path: Path, site: Site) -> None:
+    config = make_config(tmp_path)
+    site.redirect("/robots.txt", "/static/robots.txt")
+    site.serve("/static/robots.txt", "User-agent: *\nCrawl-delay: 1\nDisallow: /drafts/\n", "text/plain")
+    draft = site.serve("/drafts/choir", news_page("Choir", CHOIR))
+    pages = [site.serve(f"/news/{n}", news_page(f"Story {n}", CHOIR)) for n in range(2)]
+    started = time.monotonic()
+    report = add_urls(config, [draft, *pages])
+    assert "robots.txt" in reasons(report)[draft] and len(report.written) == 2
+    assert time.monotonic() - started >= 1.0  # the second page waited for the crawl delay (whole seconds)
+    assert site.hits("/static/robots.txt") == 1
+
+
 def test_robots_txt_server_error_keeps_the_host_out(tmp_path: Path, site: Site) -> None:
     config = make_config(tmp_path)
     site.serve("/robots.txt", "oops", "text/plain", status=500)

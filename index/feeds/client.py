@@ -32,7 +32,6 @@ FEED_TYPES = frozenset(
         "application/x-rss+xml",
         "application/xml",
         "text/xml",
-        "application/feed+json",
     }
 )
 XML_TYPES = frozenset({"application/xml", "text/xml"})
@@ -153,11 +152,11 @@ class PoliteClient:
             if reason:
                 raise FetchFailure(reason, retry=reason.startswith("robots.txt unavailable"))
 
-    def _wait_turn(self, url: str) -> None:
+    def _wait_turn(self, url: str, kind: Kind) -> None:
         """Sleep until this host's pause since our last request to it is over."""
         origin = origin_of(url)
         delay = self._config.per_host_delay_s
-        if not url.endswith("/robots.txt"):
+        if kind is not Kind.ROBOTS:  # a robots.txt (or a hop of its redirects) must not ask for itself
             delay = max(delay, self._robots.crawl_delay(url))
         last = self._last_request.get(origin)
         if last is not None:
@@ -173,7 +172,7 @@ class PoliteClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        self._wait_turn(url)
+        self._wait_turn(url, kind)
         deadline = time.monotonic() + self._config.timeout_s
         try:
             with self._client.stream("GET", url, headers=headers) as response:
