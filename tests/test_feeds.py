@@ -518,6 +518,35 @@ def test_same_page_added_twice_is_written_once(tmp_path: Path, site: Site) -> No
     assert (again.written, again.updated, again.unchanged) == ((), (), 2)
 
 
+def test_files_of_others_are_kept_and_a_lost_feed_list_duplicates_nothing(tmp_path: Path, site: Site) -> None:
+    config = make_config(tmp_path)
+    mine = config.corpus_dir / "feeds/127.0.0.1/choir-prize.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("---\ntitle: My notes\noutlet: Me\n---\nA file a person put here.\n")
+    add_feed(config, serve_three_stories(site))
+    first = fetch_feeds(config)
+    assert len(first.written) == 3 and "feeds/127.0.0.1/choir-prize.md" not in first.written
+    assert mine.read_text().startswith("---\ntitle: My notes")
+    before = snapshot(config.corpus_dir)
+
+    # A run killed after writing its files but before saving feeds.json: the files are taken back.
+    config.feeds_file.unlink()
+    add_feed(config, site.url("/feed.xml"))
+    again = fetch_feeds(config)
+    assert (again.written, again.updated, again.unchanged, again.problems) == ((), (), 3, ())
+    assert snapshot(config.corpus_dir) == before
+
+
+def test_a_second_run_at_the_same_time_is_refused(tmp_path: Path) -> None:
+    from index.feeds.state import run_lock
+
+    config = make_config(tmp_path)
+    with run_lock(config.feeds_file):
+        report = fetch_feeds(config)
+    assert "another fetch is running" in report.problems[0].reason
+    assert fetch_feeds(config).problems == ()
+
+
 def test_page_addressing_an_ai_is_written_as_it_is(tmp_path: Path, site: Site) -> None:
     config = make_config(tmp_path)
     injected = [

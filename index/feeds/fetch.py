@@ -32,7 +32,7 @@ from index.feeds.state import (
     save_state,
 )
 from index.feeds.urls import BadURL, canonical_url, host_of
-from index.feeds.writer import FetchedArticle, choose_path, write_article
+from index.feeds.writer import FetchedArticle, choose_path, same_article, write_article
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class _Run:
             )
             self.report.notes.append(f"{url}: text taken from the feed ({failure.reason})")
         else:
-            assert failure is not None
+            failure = failure or PageFailure("no article text")
             return self._failed(item.identity, item.link or item.identity, source, failure, record)
         self.store(item.identity, record, article, source)
         return False
@@ -320,13 +320,17 @@ class _Run:
                 return
         else:
             relative = choose_path(self.config.corpus_dir, article.url, key, self.state.paths_in_use())
+            if same_article(self.config.corpus_dir / relative, article):  # left by a run killed before saving
+                self._remember(replace(record or ItemRecord(identity=key), path=relative, hash=new_hash), source)
+                self.report.unchanged += 1
+                return
         size = len(article.render())
         if size > self.config.max_article_bytes:
             self.report.problem(
                 article.url, f"article is {size:,} bytes, over the {self.config.max_article_bytes:,}-byte limit"
             )
             return
-        existed = record is not None and bool(record.path) and (self.config.corpus_dir / relative).exists()
+        existed = (self.config.corpus_dir / relative).exists()
         try:
             write_article(self.config.corpus_dir, relative, article)
         except ArticleError as error:

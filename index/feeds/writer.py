@@ -48,7 +48,7 @@ class FetchedArticle:
             "url": self.url,
         }
         if self.published:
-            data["published"] = self.published.isoformat()
+            data["published"] = self.published  # a YAML date, unquoted, as in hand-written articles
         if self.modified:
             data["modified"] = self.modified.isoformat()
         authors = [one_line(a)[:200] for a in self.authors if one_line(a)][:_MAX_AUTHORS]
@@ -62,7 +62,7 @@ class FetchedArticle:
         """What the article says: not when it was fetched, nor by which way (feed, sitemap, pasted
         link), so the same text reached again another way leaves the file as it was written first."""
         data = {key: value for key, value in self.front_matter().items() if key not in ("fetched", "provenance")}
-        payload = json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n" + self.body.strip()
+        payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str) + "\n" + self.body.strip()
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def render(self) -> bytes:
@@ -101,6 +101,19 @@ def _file_url(path: Path) -> str | None:
         return parse_article(path.read_bytes(), path.name, max_bytes=10_000_000).meta.url
     except (OSError, ArticleError):
         return None
+
+
+def same_article(path: Path, article: FetchedArticle) -> bool:
+    """Whether the file at `path` already says what `article` says (fetch time and provenance aside)."""
+    try:
+        existing = parse_article(path.read_bytes(), path.name, max_bytes=10_000_000)
+        fresh = parse_article(article.render(), path.name, max_bytes=10_000_000)
+    except (OSError, ArticleError):
+        return False
+    ignored = {"fetched", "provenance"}
+    return existing.body == fresh.body and existing.meta.model_dump(exclude=ignored) == fresh.meta.model_dump(
+        exclude=ignored
+    )
 
 
 def write_article(corpus_dir: Path, relative: str, article: FetchedArticle) -> None:
