@@ -581,6 +581,22 @@ def test_private_addresses_are_refused_without_a_request(tmp_path: Path, site: S
     assert not report.written
 
 
+def test_every_redirect_hop_is_checked(tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.feeds import netguard
+
+    # Pretend 127.0.0.1 (the test server) is a public address; 127.0.0.2 stays loopback.
+    real = netguard.address_kind
+    monkeypatch.setattr(
+        netguard, "address_kind", lambda address: None if str(address) == "127.0.0.1" else real(address)
+    )
+    config = make_config(tmp_path, allow_private=False)
+    port = site.url("").rsplit(":", 1)[1]
+    hop = site.redirect("/go", f"http://127.0.0.2:{port}/inside")
+    report = add_urls(config, [hop])
+    assert "127.0.0.2, a loopback address" in reasons(report)[hop]
+    assert site.hits("/go") == 1
+
+
 def test_the_connection_itself_refuses_private_addresses(site: Site) -> None:
     # Past the pre-check (as with a name that resolves differently the second time): the socket
     # layer checks the addresses it connects to.
