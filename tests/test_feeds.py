@@ -547,6 +547,20 @@ def test_a_second_run_at_the_same_time_is_refused(tmp_path: Path) -> None:
     assert fetch_feeds(config).problems == ()
 
 
+def test_page_in_the_charset_its_server_names(tmp_path: Path, site: Site) -> None:
+    config = make_config(tmp_path)
+    paragraphs = [
+        "Le café de la gare de Millbrook a rouvert ses portes lundi après trois mois de rénovation.",
+        "La patronne, Hélène Gaudé, a remplacé le comptoir et ajouté une terrasse côté rivière.",
+        "Les habitués ont salué le retour des crêpes et du thé à la menthe, servis dès six heures.",
+    ]
+    html = news_page("Le café de la gare rouvre", paragraphs, site_name="Écho de Millbrook").encode("latin-1")
+    url = site.serve("/fr/cafe", html, "text/html; charset=iso-8859-1")
+    report = add_urls(config, [url])
+    text = (config.corpus_dir / report.written[0]).read_text(encoding="utf-8")
+    assert "Hélène Gaudé" in text and "outlet: Écho de Millbrook" in text
+
+
 def test_page_addressing_an_ai_is_written_as_it_is(tmp_path: Path, site: Site) -> None:
     config = make_config(tmp_path)
     injected = [

@@ -85,10 +85,21 @@ class Fetched:
     body: bytes = b""
     etag: str | None = None
     last_modified: str | None = None
+    charset: str | None = None  # from the Content-Type header, when the server names one
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+    def text(self) -> str | bytes:
+        """The body decoded by the charset the server named; the bytes when it named none (or a
+        bad one), for the reader to detect from the document itself."""
+        if self.charset:
+            try:
+                return self.body.decode(self.charset)
+            except (LookupError, UnicodeDecodeError):
+                pass
+        return self.body
 
 
 class PoliteClient:
@@ -200,6 +211,7 @@ class PoliteClient:
                     body=body,
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
+                    charset=response.charset_encoding,
                 )
         except httpx.TimeoutException as error:
             raise FetchFailure(f"timed out after {self._config.timeout_s:g} s", retry=True) from error

@@ -41,7 +41,7 @@ class PageContent:
     text: str
 
 
-def extract_page(html: bytes, final_url: str, *, fallback_date: date | None = None) -> PageContent | None:
+def extract_page(html: str | bytes, final_url: str, *, fallback_date: date | None = None) -> PageContent | None:
     """Read a page's article text and metadata; None when there is no readable text at all."""
     tree = load_html(html)
     if tree is None:
@@ -140,7 +140,7 @@ def _iso_date(value: object) -> date | None:
     return stamp.date() if stamp else None
 
 
-def _guess_date(html: bytes, url: str) -> date | None:
+def _guess_date(html: str | bytes, url: str) -> date | None:
     """htmldate's wider search, for a page that states no date in its markup."""
     tree = load_html(html)  # htmldate is given the page, never the URL (it would fetch it)
     if tree is None:

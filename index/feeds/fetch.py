@@ -283,7 +283,7 @@ class _Run:
 
     def read_page(self, fetched: Fetched, *, fallback_date: date | None = None) -> PageContent:
         """The article on a fetched page, or `PageFailure` when there is none worth keeping."""
-        page = extract_page(fetched.body, fetched.url, fallback_date=fallback_date)
+        page = extract_page(fetched.text(), fetched.url, fallback_date=fallback_date)
         if page is None:
             raise PageFailure("no article text found on the page")
         if len(page.text) < self.config.min_article_chars:
