@@ -12,7 +12,7 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,9 @@ class ArticleMeta(BaseModel):
     authors: tuple[str, ...] = ()
     id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\w.\-/]+$")
     provenance: str | None = Field(default=None, max_length=2000)
+    # Set by the feed fetcher: when the text was downloaded, and when the page says it last changed.
+    fetched: datetime | None = None
+    modified: datetime | None = None
 
     @field_validator("title", "outlet", "reports_on", "url", "provenance", "id", mode="before")
     @classmethod
@@ -117,9 +120,18 @@ class ArticleError(ValueError):
     """A file that is not a valid article; the message is the reason shown to the user."""
 
 
+# Front-matter keys added after indexes were first built: left out of the hash while unset, so an
+# upgrade does not change every stored article's hash (and re-embed the whole corpus).
+_HASHED_ONLY_WHEN_SET = ("fetched", "modified")
+
+
 def content_hash(meta: ArticleMeta, body: str) -> str:
     """Hash of what the article says: front matter and text, never file paths or file times."""
-    payload = json.dumps(meta.model_dump(mode="json"), sort_keys=True) + "\n" + body
+    data = meta.model_dump(mode="json")
+    for key in _HASHED_ONLY_WHEN_SET:
+        if data[key] is None:
+            del data[key]
+    payload = json.dumps(data, sort_keys=True) + "\n" + body
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
