@@ -16,10 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.answering.config import AnswerConfig, AnswerMode
 from bot.discord.config import DiscordConfig
 from index.config import IndexConfig
+from index.feeds.config import FetchConfig
 
 _INDEX = IndexConfig(corpus_dir=Path("corpus"), data_dir=Path(".factdesk"))
 _ANSWER = AnswerConfig()
 _DISCORD = DiscordConfig()
+_FETCH = FetchConfig(corpus_dir=_INDEX.corpus_dir, data_dir=_INDEX.data_dir)
 
 
 class Settings(BaseSettings):
@@ -50,6 +52,14 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(default=_ANSWER.llm_context_tokens, ge=256)
     max_question_chars: int = Field(default=_ANSWER.max_question_chars, ge=10)
     top_k: int = Field(default=_ANSWER.top_k, ge=1, le=50)
+
+    # Fetching feeds and pages.
+    fetch_interval_s: float = Field(default=_FETCH.poll_interval_s, ge=0)
+    fetch_allow_private: bool = _FETCH.allow_private  # loopback and private addresses (tests, intranets)
+    fetch_timeout_s: float = Field(default=_FETCH.timeout_s, gt=0)
+    fetch_max_bytes: int = Field(default=_FETCH.max_bytes, ge=10_000)
+    fetch_per_host_delay_s: float = Field(default=_FETCH.per_host_delay_s, ge=0)
+    user_agent: str = Field(default=_FETCH.user_agent, min_length=1, max_length=300)
 
     # Discord.
     discord_token: SecretStr | None = None
@@ -89,6 +99,19 @@ class Settings(BaseSettings):
             max_question_chars=self.max_question_chars,
             top_k=self.top_k,
             threads=self.threads,
+        )
+
+    def fetch_config(self) -> FetchConfig:
+        return FetchConfig(
+            corpus_dir=self.corpus_dir,
+            data_dir=self.data_dir,
+            user_agent=self.user_agent,
+            timeout_s=self.fetch_timeout_s,
+            max_bytes=self.fetch_max_bytes,
+            per_host_delay_s=self.fetch_per_host_delay_s,
+            allow_private=self.fetch_allow_private,
+            max_article_bytes=self.max_article_bytes,
+            poll_interval_s=self.fetch_interval_s,
         )
 
     def discord_config(self) -> DiscordConfig:

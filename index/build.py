@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,6 +29,7 @@ from index.claims.tagger import tag_articles
 from index.config import IndexConfig
 from index.embedding import Embedder, load_embedder
 from index.keyword import KeywordChunk, KeywordIndex, drop_keyword_index, keyword_folder
+from index.reprints import ReprintInfo, find_reprints
 from index.store import ArticleRecord, IndexStore, StoredChunk, open_store, remove_orphan_segments
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,13 @@ def update_index(
     skipped = tuple(sorted(i for i in set(wanted) & set(current) if wanted[i].content_hash == current[i]))
     report = IndexReport(added=added, updated=updated, removed=removed, skipped=skipped, problems=scan.problems)
 
+    reprints = (
+        find_reprints(scan.articles, config.data_dir)
+        if (rebuild or not pointer.active or added or updated or removed)
+        else None
+    )
     if rebuild or not pointer.active:
-        generation, written = _build_generation(store, config, scan.articles, progress)
+        generation, written = _build_generation(store, config, scan.articles, progress, reprints or {})
         old = pointer.active
         store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
         _drop_other_generations(store, config, keep=generation)
@@ -122,6 +128,8 @@ def update_index(
         if pointer.dirty:
             notes.append(f"recovered from an interrupted update: removed {recovered} stale chunks")
         changed = [wanted[i] for i in added + updated]
+        if reprints is not None:
+            _refresh_reprints(store, generation, reprints, skipped)
         if not changed and not removed:
             if pointer.dirty:
                 store.set_pointer(generation, embed_model=config.embed_model, dirty=False)
@@ -130,7 +138,7 @@ def update_index(
             _drop_other_generations(store, config, keep=generation)
             return _finish(report, started, generation=generation, chunks=0, recovered=recovered, notes=notes)
         store.set_pointer(generation, embed_model=config.embed_model, dirty=True)
-        written = _embed_articles(store, keywords, config, generation, changed, progress)
+        written = _embed_articles(store, keywords, config, generation, changed, progress, reprints or {})
         failed = {problem.path for problem in written.failed}
         for article_id in updated:
             if wanted[article_id].path not in failed:
@@ -189,13 +197,17 @@ def _finish(
 
 
 def _build_generation(
-    store: IndexStore, config: IndexConfig, articles: Sequence[Article], progress: ProgressCallback | None
+    store: IndexStore,
+    config: IndexConfig,
+    articles: Sequence[Article],
+    progress: ProgressCallback | None,
+    reprints: Mapping[str, ReprintInfo],
 ) -> tuple[str, _Written]:
     """Fill a brand-new generation; on any failure it is dropped and the live one is untouched."""
     generation = store.new_generation()
     keywords = KeywordIndex(keyword_folder(config.data_dir, generation))
     try:
-        written = _embed_articles(store, keywords, config, generation, list(articles), progress)
+        written = _embed_articles(store, keywords, config, generation, list(articles), progress, reprints)
     except BaseException:
         keywords.close()
         store.drop_generation(generation)
@@ -227,6 +239,7 @@ def _embed_articles(
     generation: str,
     articles: list[Article],
     progress: ProgressCallback | None,
+    reprints: Mapping[str, ReprintInfo],
 ) -> _Written:
     """Tag, chunk, embed and store articles in batches; the catalog is written after the chunks.
 
@@ -258,7 +271,7 @@ def _embed_articles(
                         reason = f"could not be tagged or embedded: {type(error).__name__}: {error}"
                         written.failed.append(ArticleProblem(article.path, reason[:300]))
             for ready in prepared:
-                written.chunks += _write(store, keywords, generation, ready)
+                written.chunks += _write(store, keywords, generation, ready, reprints)
             done += len(batch)
             if progress:
                 progress(done, len(articles))
@@ -283,7 +296,13 @@ def _prepare(
     return _Prepared(batch, sentences, chunks, vectors)
 
 
-def _write(store: IndexStore, keywords: KeywordIndex, generation: str, prepared: _Prepared) -> int:
+def _write(
+    store: IndexStore,
+    keywords: KeywordIndex,
+    generation: str,
+    prepared: _Prepared,
+    reprints: Mapping[str, ReprintInfo],
+) -> int:
     chunks = prepared.chunks
     store.put_chunks(
         generation, [_stored(chunk, vector) for chunk, vector in zip(chunks, prepared.vectors, strict=True)]
@@ -295,11 +314,27 @@ def _write(store: IndexStore, keywords: KeywordIndex, generation: str, prepared:
     store.put_articles(
         generation,
         [
-            _record(article, tagged, per_article.get(article.id, 0))
+            _record(article, tagged, per_article.get(article.id, 0), reprints.get(article.id, ReprintInfo()))
             for article, tagged in zip(prepared.articles, prepared.sentences, strict=True)
         ],
     )
     return len(chunks)
+
+
+def _refresh_reprints(
+    store: IndexStore, generation: str, reprints: Mapping[str, ReprintInfo], unchanged: Sequence[str]
+) -> None:
+    """A new copy of a story changes the reprint facts of articles already indexed: rewrite those
+    facts (metadata only, nothing is embedded again)."""
+    keep = set(unchanged)
+    changes: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    for record in store.article_summaries(generation):
+        if record.id not in keep:
+            continue
+        info = reprints.get(record.id, ReprintInfo())
+        if (record.reprint_of, record.also_in) != (info.reprint_of, info.also_in):
+            changes[record.id] = (info.reprint_of, info.also_in)
+    store.set_reprints(generation, changes)
 
 
 def _repair(store: IndexStore, keywords: KeywordIndex, generation: str) -> int:
@@ -360,7 +395,7 @@ def _keyword_from_store(chunk: StoredChunk) -> KeywordChunk:
     )
 
 
-def _record(article: Article, sentences: list[TaggedSentence], chunks: int) -> ArticleRecord:
+def _record(article: Article, sentences: list[TaggedSentence], chunks: int, reprint: ReprintInfo) -> ArticleRecord:
     meta = article.meta
     return ArticleRecord(
         id=article.id,
@@ -372,6 +407,8 @@ def _record(article: Article, sentences: list[TaggedSentence], chunks: int) -> A
         published=meta.published.isoformat() if meta.published else None,
         url=meta.url,
         reports_on=meta.reports_on,
+        reprint_of=reprint.reprint_of,
+        also_in=reprint.also_in,
         body=article.body,
         sentences=tuple(sentences),
     )

@@ -39,6 +39,8 @@ URL: Final = "url"
 REPORTS_ON: Final = "reports_on"
 # The canonical article of the wire story this one reprints (another outlet's copy of the same text).
 REPRINT_OF: Final = "reprint_of"
+# The other outlets that carry the same text, as a JSON list.
+ALSO_IN: Final = "also_in"
 
 
 class CatalogMetadata(TypedDict):
@@ -51,6 +53,7 @@ class CatalogMetadata(TypedDict):
     url: NotRequired[str]
     reports_on: NotRequired[str]
     reprint_of: NotRequired[str]
+    also_in: NotRequired[str]
 
 
 # --- the pointer (metadata of one collection) ------------------------------------------

@@ -58,6 +58,7 @@ class ArticleRecord:
     url: str | None = None
     reports_on: str | None = None
     reprint_of: str | None = None
+    also_in: tuple[str, ...] = ()
     body: str = ""
     sentences: tuple[TaggedSentence, ...] = ()
 
@@ -77,6 +78,8 @@ class ArticleRecord:
             values["reports_on"] = self.reports_on
         if self.reprint_of is not None:
             values["reprint_of"] = self.reprint_of
+        if self.also_in:
+            values["also_in"] = json.dumps(list(self.also_in), ensure_ascii=False)
         return values
 
     def document(self) -> str:
@@ -102,6 +105,7 @@ class ArticleRecord:
             url=_optional(metadata.get(schema.URL)),
             reports_on=_optional(metadata.get(schema.REPORTS_ON)),
             reprint_of=_optional(metadata.get(schema.REPRINT_OF)),
+            also_in=tuple(json.loads(str(metadata.get(schema.ALSO_IN) or "[]"))),
             body=body,
             sentences=tuple(TaggedSentence.from_dict(s, body) for s in payload.get("sentences", [])),
         )
@@ -274,6 +278,27 @@ class IndexStore:
             metadatas=[cast(Metadata, dict(record.metadata())) for record in records],
             documents=[record.document() for record in records],
         )
+
+    def set_reprints(self, generation: str, changes: Mapping[str, tuple[str | None, tuple[str, ...]]]) -> None:
+        """Rewrite the reprint facts (reprint_of, also_in) of articles whose text did not change."""
+        if not changes:
+            return
+        catalog = self.catalog(generation)
+        ids = list(changes)
+        metadatas = [
+            cast(
+                Metadata,
+                {
+                    schema.REPRINT_OF: changes[i][0],
+                    schema.ALSO_IN: json.dumps(list(changes[i][1]), ensure_ascii=False) if changes[i][1] else None,
+                },
+            )
+            for i in ids
+        ]
+        for start in range(0, len(ids), WRITE_BATCH):
+            self._guard(
+                catalog.update, ids=ids[start : start + WRITE_BATCH], metadatas=metadatas[start : start + WRITE_BATCH]
+            )
 
     def articles(self, generation: str, ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         catalog = self.catalog(generation)

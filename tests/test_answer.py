@@ -141,5 +141,5 @@ def test_json_shape_is_exact(news_engine: object) -> None:
         *("text", "status", "attributed_to", "citations"),
         *("not_confirmed_by", "disputed_by", "corroborated_by"),
     }
-    assert set(data["sources"][0]) == {"n", "article_id", "title", "outlet", "url", "published", "quote"}
+    assert set(data["sources"][0]) == {"n", "article_id", "title", "outlet", "url", "published", "quote", "also_in"}
     assert data["mode"] == "extractive" and data["removed_sentences"] == 0

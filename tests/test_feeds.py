@@ -23,19 +23,13 @@ import pytest
 import yaml
 
 from index.articles import ArticleMeta, content_hash, parse_article, scan_corpus
-from index.feeds import (
-    FeedListError,
-    FetchConfig,
-    FetchReport,
-    StateError,
-    add_feed,
-    add_urls,
-    fetch_feeds,
-    group_reprints,
-    list_feeds,
-    remove_feed,
-)
+from index.feeds.config import FetchConfig
+from index.feeds.fetch import add_urls, fetch_feeds
 from index.feeds.netguard import GuardedTransport
+from index.feeds.report import FetchReport
+from index.feeds.reprints import group_reprints
+from index.feeds.state import StateError
+from index.feeds.subscriptions import FeedListError, add_feed, list_feeds, remove_feed
 
 # ---- a local web server ---------------------------------------------------------------------
 
@@ -797,9 +791,9 @@ def test_new_front_matter_fields_leave_existing_hashes_alone() -> None:
 
 
 def test_fetched_article_is_indexed_and_cited_with_its_url(tmp_path: Path, site: Site, embed_model: object) -> None:
-    from bot.answer import AnswerEngine, answer_question
-    from index import update_index
-    from tests.conftest import make_settings
+    from bot.answering.engine import answer_question
+    from index.build import update_index
+    from tests.conftest import make_settings, open_engine
 
     config = make_config(tmp_path)
     feed_url = serve_three_stories(site)
@@ -810,7 +804,7 @@ def test_fetched_article_is_indexed_and_cited_with_its_url(tmp_path: Path, site:
     report = update_index(settings.index_config())
     assert not report.problems and len(report.added) == 3
     answer = answer_question(
-        "How many crates of apples did the Millbrook orchard cooperative pick?", AnswerEngine(settings)
+        "How many crates of apples did the Millbrook orchard cooperative pick?", open_engine(settings)
     )
     assert not answer.abstained
     assert any("41,000 crates" in claim.text for claim in answer.claims)

@@ -98,6 +98,14 @@ def test_obfuscated_instructions_are_flagged(text: str) -> None:
 
 # --- across articles ----------------------------------------------------------------------
 
+WIRE_STORY = (
+    "The Eastport ferry workers' union accepted a four-year pay agreement on Thursday, ending a dispute "
+    "that had cancelled crossings for eleven days. The agreement raises wages by 14 percent over four years "
+    "and adds a second crew to the night crossings, the union's secretary said. Ferry services will resume "
+    "on Saturday morning with the first crossing at six o'clock, according to the operator. The operator "
+    "said it expected full timetables by the following Wednesday, once the night crews are trained."
+)
+
 ARTICLES = {
     "city/harlow.md": dict(
         title="Harlow bridge to reopen",
@@ -134,6 +142,19 @@ ARTICLES = {
         outlet="Valley Herald",
         published="2024-09-02",
         body="After a two-year renovation, the Maritime Museum will reopen on June 1, the museum's director said.",
+    ),
+    # One wire story, run by two outlets under their own headlines: one story, not two sources.
+    "wire/courier.md": dict(
+        title="Ferry union agrees to new pay deal",
+        outlet="Harlow Courier",
+        published="2024-08-01",
+        body=WIRE_STORY,
+    ),
+    "wire/weekly.md": dict(
+        title="Pay deal ends ferry dispute",
+        outlet="Builders Weekly",
+        published="2024-08-02",
+        body=WIRE_STORY + "\nLocal commuters welcomed the news on Friday.",
     ),
     "hostile/you.md": dict(
         title="Reader note",
@@ -248,3 +269,16 @@ def test_what_counts_as_a_contradiction(first: str, second: str, expected: bool)
     from bot.answering.conflicts import contradicts
 
     assert contradicts(_item(first, [1.0, 0.1]), _item(second, [1.0, 0.12])) is expected
+
+
+def test_a_reprinted_wire_story_is_one_source_listing_where_else_it_ran(engine: AnswerEngine) -> None:
+    answer = answer_question("When will the Eastport ferry services resume?", engine)
+    wire = {"Harlow Courier", "Builders Weekly"}
+    cited = [source for source in answer.sources if source.outlet in wire]
+    assert cited, answer.sources
+    for source in cited:
+        assert source.also_in == sorted(wire - {source.outlet})
+    for claim in answer.claims:
+        outlets = {answer.source(n).outlet for n in claim.citations}
+        if outlets & wire:
+            assert not set(claim.corroborated_by) & wire  # a reprint never corroborates its own story

@@ -102,4 +102,5 @@ def _source(n: int, item: Evidence) -> Source:
         url=item.article.url,
         published=item.article.published,
         quote=item.sentence.text,
+        also_in=list(item.article.also_in),
     )

@@ -25,6 +25,8 @@ class Source(BaseModel):
     url: str | None
     published: str | None
     quote: str
+    # Other outlets that carry the same text (a wire story they reprint).
+    also_in: list[str] = Field(default_factory=list)
 
 
 class Claim(BaseModel):

@@ -28,11 +28,13 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from index.build import IndexReport
-    from index.indexer import Indexer
+    from index.indexer import Indexer, PeriodicTask
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 eval_app = typer.Typer(no_args_is_help=True, help="Measure factdesk on public evaluation data.")
 app.add_typer(eval_app, name="eval")
+feeds_app = typer.Typer(no_args_is_help=True, help="The RSS and Atom feeds factdesk follows.")
+app.add_typer(feeds_app, name="feeds")
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 log = logging.getLogger("factdesk")
@@ -108,10 +110,31 @@ def index_command(
     with indexer.holding():
         render_report(console, run_update(indexer, rebuild=rebuild))
         if watch:
-            _watch(indexer, lambda report: render_report(console, report))
+            _watch(indexer, lambda report: render_report(console, report), feeds_task(settings))
 
 
-def _watch(indexer: Indexer, on_report: Callable[[IndexReport], None]) -> None:
+def feeds_task(settings: Settings) -> PeriodicTask | None:
+    """Polling the followed feeds while watching: what it writes, the watcher indexes."""
+    from index.indexer import PeriodicTask
+
+    fetch = settings.fetch_config()
+    if not fetch.poll_interval_s:
+        return None
+
+    def poll() -> None:
+        from bot.cli.render import render_fetch
+        from index.feeds.fetch import fetch_feeds
+        from index.feeds.subscriptions import list_feeds
+
+        if list_feeds(fetch):
+            report = fetch_feeds(fetch)
+            if report.changed or report.problems:
+                render_fetch(console, report)
+
+    return PeriodicTask("polling feeds", fetch.poll_interval_s, poll)
+
+
+def _watch(indexer: Indexer, on_report: Callable[[IndexReport], None], task: PeriodicTask | None = None) -> None:
     """Watch until Ctrl-C or SIGTERM (Docker's stop signal); both end with one line and exit 0."""
     import threading
 
@@ -123,7 +146,7 @@ def _watch(indexer: Indexer, on_report: Callable[[IndexReport], None]) -> None:
     previous = signal.signal(signal.SIGTERM, request_stop)
     console.print(f"watching {indexer.config.corpus_dir} for changes (Ctrl-C to stop)")
     try:
-        indexer.watch(on_report, stop=stop)
+        indexer.watch(on_report, stop=stop, tasks=[task] if task else [])
     except KeyboardInterrupt:
         pass
     finally:
@@ -136,6 +159,71 @@ def run_update(indexer: Indexer, *, rebuild: bool = False) -> IndexReport:
 
     with progress_bars(errors) as advance:
         return indexer.update(rebuild=rebuild, progress=partial(advance, "embedding articles"))
+
+
+@feeds_app.command("add")
+def feeds_add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The feed's address (RSS or Atom).")],
+    outlet: Annotated[str | None, typer.Option(help="Outlet name for its articles (default: the site's).")] = None,
+) -> None:
+    """Follow a feed: `factdesk fetch` (or a watching indexer or bot) reads it from now on."""
+    from index.feeds.subscriptions import add_feed
+
+    entry = add_feed(_settings(ctx).fetch_config(), url, outlet=outlet)
+    console.print(f"following {entry.url}" + (f" as {entry.outlet}" if entry.outlet else ""), markup=False)
+
+
+@feeds_app.command("list")
+def feeds_list(ctx: typer.Context) -> None:
+    """The followed feeds, with when each was last read."""
+    from bot.cli.render import render_feeds
+    from index.feeds.subscriptions import list_feeds
+
+    render_feeds(console, list_feeds(_settings(ctx).fetch_config()))
+
+
+@feeds_app.command("remove")
+def feeds_remove(ctx: typer.Context, url: Annotated[str, typer.Argument(help="The feed's address.")]) -> None:
+    """Stop following a feed (its articles stay in the corpus)."""
+    from index.feeds.subscriptions import remove_feed
+
+    if not remove_feed(_settings(ctx).fetch_config(), url):
+        raise UserError(f"not following {url}")
+    console.print(f"no longer following {url}", markup=False)
+
+
+@app.command()
+def fetch(ctx: typer.Context) -> None:
+    """Poll every followed feed once, write new or changed articles into the corpus, update the index."""
+    from bot.cli.render import render_fetch, render_report
+    from index.feeds.fetch import fetch_feeds
+    from index.indexer import Indexer
+
+    settings = _settings(ctx)
+    indexer = Indexer(settings.index_config())
+    with indexer.holding():
+        report = fetch_feeds(settings.fetch_config())
+        render_fetch(console, report)
+        render_report(console, run_update(indexer))
+
+
+@app.command("add")
+def add_pages(
+    ctx: typer.Context,
+    urls: Annotated[list[str], typer.Argument(help="Pages to add, or sitemaps whose pages to add.")],
+) -> None:
+    """Fetch pages (or every page of a sitemap) into the corpus as articles, then update the index."""
+    from bot.cli.render import render_fetch, render_report
+    from index.feeds.fetch import add_urls
+    from index.indexer import Indexer
+
+    settings = _settings(ctx)
+    indexer = Indexer(settings.index_config())
+    with indexer.holding():
+        report = add_urls(settings.fetch_config(), urls)
+        render_fetch(console, report)
+        render_report(console, run_update(indexer))
 
 
 @app.command()

@@ -18,7 +18,11 @@ from bot.answering.models import Answer, Claim
 from bot.answering.wording import markers, status_detail
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from index.build import IndexReport
+    from index.feeds.report import FetchReport
+    from index.feeds.state import FeedEntry
     from index.store import IndexStatus
 
 STATUS_STYLE = {"confirmed": "green", "reported": "yellow", "speculative": "magenta", "disputed": "red"}
@@ -109,4 +113,32 @@ def render_status(console: Console, status: IndexStatus, corpus: str, mode: str)
         rows.append(("warning", "the last update was interrupted; the next `factdesk index` repairs it"))
     for what, value in rows:
         table.add_row(what, Text(value))
+    console.print(table)
+
+
+def render_fetch(console: Console, report: FetchReport) -> None:
+    """What a fetch wrote, and each feed or page that failed, by address and reason."""
+    summary = f"fetched in {report.seconds:.1f} s: {len(report.written)} new, {len(report.updated)} changed, "
+    summary += f"{report.unchanged} unchanged, {report.not_modified} feeds not modified"
+    console.print(Text(summary))
+    for kind, paths in (("new", report.written), ("changed", report.updated)):
+        for path in paths:
+            console.print(Text.assemble((f"  {kind} ", "green"), path))
+    for note in report.notes:
+        console.print(Text.assemble(("note: ", "yellow"), note))
+    for problem in report.problems:
+        console.print(Text.assemble(("failed ", "red"), problem.url, ": ", problem.reason))
+
+
+def render_feeds(console: Console, feeds: Sequence[FeedEntry]) -> None:
+    if not feeds:
+        console.print("no feeds followed: add one with `factdesk feeds add URL`", markup=False)
+        return
+    table = Table(title="Followed feeds")
+    for column in ("feed", "outlet", "added", "last read"):
+        table.add_column(column, overflow="fold")
+    for feed in feeds:
+        table.add_row(
+            Text(feed.url), Text(feed.outlet or "-"), Text(feed.added or "-"), Text(feed.last_polled or "never")
+        )
     console.print(table)

@@ -192,7 +192,7 @@ class PoliteClient:
                     location = response.headers.get("location")
                     if not location:
                         raise FetchFailure(f"HTTP {status} redirect without a Location")
-                    return location
+                    return str(location)
                 if status == 304 and (etag or last_modified):
                     return Fetched(url=url, status=304, etag=etag, last_modified=last_modified)
                 if not 200 <= status < 300:

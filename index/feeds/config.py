@@ -39,6 +39,8 @@ class FetchConfig:
     # The indexer's file size limit (IndexConfig.max_article_bytes): a longer article is reported,
     # not written, so it never turns up as a problem of the next index run instead.
     max_article_bytes: int = 2_000_000
+    # How often `factdesk index --watch` and the Discord bot poll the followed feeds; 0: never.
+    poll_interval_s: float = 900.0
 
     def __post_init__(self) -> None:
         for name in ("timeout_s", "max_bytes", "max_redirects", "min_article_chars"):

@@ -14,7 +14,7 @@ from datetime import date, datetime
 import htmldate
 import trafilatura
 from lxml import etree
-from trafilatura.settings import set_date_params
+from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
 from index.feeds.text import one_line, paragraphs
@@ -57,7 +57,7 @@ def extract_page(html: str | bytes, final_url: str, *, fallback_date: date | Non
         # Markup only here: a date guessed from the text must not beat the feed's own date.
         date_extraction_params=set_date_params(extensive=False),
     )
-    if document is None or not (document.text or "").strip():
+    if not isinstance(document, Document) or not (document.text or "").strip():
         return None
     title = one_line(document.title or "")
     text = _without_title(paragraphs(document.text or ""), title)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -69,7 +69,7 @@ def add_urls(config: FetchConfig, urls: Iterable[str], *, client: PoliteClient |
     return _with_run(config, client, lambda run: run.add_all(wanted))
 
 
-def _with_run(config: FetchConfig, client: PoliteClient | None, work) -> FetchReport:
+def _with_run(config: FetchConfig, client: PoliteClient | None, work: Callable[[_Run], object]) -> FetchReport:
     started = time.perf_counter()
     report = ReportBuilder()
     try:

@@ -105,7 +105,8 @@ def word_hashes(body: str) -> np.ndarray:
     terms = (data.astype(np.uint64) + np.uint64(1)) * powers * is_word
     prefix = np.concatenate((np.zeros(1, dtype=np.uint64), np.cumsum(terms, dtype=np.uint64)))
     hashes = (prefix[ends] - prefix[starts]) * inverse[starts]
-    return (hashes ^ (hashes >> np.uint64(31))) * _MIX
+    mixed: np.ndarray = (hashes ^ (hashes >> np.uint64(31))) * _MIX
+    return mixed
 
 
 def body_key(body: str) -> str:
@@ -141,7 +142,8 @@ _SCHEME = "affine32"
 
 
 def _minhash_values(hashes: np.ndarray) -> np.ndarray:
-    return (hashes[:, None] * _A[None, :] + _B[None, :]).min(axis=0)
+    values: np.ndarray = (hashes[:, None] * _A[None, :] + _B[None, :]).min(axis=0)
+    return values
 
 
 def signature(body: str) -> LeanMinHash | None:
