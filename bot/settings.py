@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(default=_FETCH.timeout_s, gt=0)
     fetch_max_bytes: int = Field(default=_FETCH.max_bytes, ge=10_000)
     fetch_per_host_delay_s: float = Field(default=_FETCH.per_host_delay_s, ge=0)
+    fetch_min_article_chars: int = Field(default=_FETCH.min_article_chars, ge=0)  # shorter: a paywall stub
     user_agent: str = Field(default=_FETCH.user_agent, min_length=1, max_length=300)
 
     # Discord.
@@ -110,6 +111,7 @@ class Settings(BaseSettings):
             max_bytes=self.fetch_max_bytes,
             per_host_delay_s=self.fetch_per_host_delay_s,
             allow_private=self.fetch_allow_private,
+            min_article_chars=self.fetch_min_article_chars,
             max_article_bytes=self.max_article_bytes,
             poll_interval_s=self.fetch_interval_s,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -817,3 +818,80 @@ def test_fetched_article_is_indexed_and_cited_with_its_url(tmp_path: Path, site:
     fetch_feeds(config)
     again = update_index(settings.index_config())
     assert (again.added, again.updated, again.chunks_written) == ((), (), 0)
+
+
+# ---- the commands and the bot ----------------------------------------------------------------
+
+
+def test_following_a_feed_from_the_command_line_then_asking(tmp_path: Path, site: Site, embed_model: object) -> None:
+    from tests.conftest import run
+
+    feed = serve_three_stories(site)
+    env = {
+        "FACTDESK_FETCH_ALLOW_PRIVATE": "true",
+        "FACTDESK_FETCH_PER_HOST_DELAY_S": "0",
+        "FACTDESK_FETCH_MIN_ARTICLE_CHARS": "200",  # the test stories are short
+    }
+    added = run(tmp_path, "feeds", "add", feed, "--outlet", "Millbrook Messenger", env=env)
+    assert added.returncode == 0 and f"following {feed} as Millbrook Messenger" in added.stdout
+    assert feed in run(tmp_path, "feeds", "list", env=env).stdout
+
+    fetched = run(tmp_path, "fetch", env=env)
+    assert fetched.returncode == 0, fetched.stderr
+    assert "3 new" in fetched.stdout and "feeds/127.0.0.1/orchard-harvest.md" in fetched.stdout
+    assert re.search(r"added\s*│\s*3 ", fetched.stdout)
+    asked = run(tmp_path, "ask", "--json", "How many crates of apples did the Millbrook orchard cooperative pick?")
+    answer = json.loads(asked.stdout)
+    source = next(s for s in answer["sources"] if s["url"] == site.url("/news/orchard-harvest"))
+    assert source["outlet"] == "Millbrook Messenger"
+
+    again = run(tmp_path, "fetch", env=env)  # nothing new: nothing written, nothing embedded
+    assert "0 new, 0 changed" in again.stdout and re.search(r"chunks embedded\s*│\s*0 ", again.stdout)
+    page = run(tmp_path, "add", site.url("/missing"), env=env)
+    assert page.returncode == 0 and f"failed {site.url('/missing')}: HTTP 404" in page.stdout
+    assert "no longer following" in run(tmp_path, "feeds", "remove", feed, env=env).stdout
+    gone = run(tmp_path, "feeds", "remove", feed, env=env)
+    assert gone.returncode == 1 and f"not following {feed}" in gone.stderr
+
+
+def test_the_bot_picks_up_a_new_feed_item_on_its_own(tmp_path: Path, site: Site, embed_model: object) -> None:
+    import asyncio
+    import dataclasses
+
+    from bot.discord.handlers import Desk, announce_new_articles
+    from bot.discord.watching import CorpusWatcher
+    from index.build import update_index
+    from index.indexer import Indexer
+    from tests.conftest import make_settings, open_engine, write_article
+    from tests.test_discord import FakeChannel, Log
+
+    settings = make_settings(
+        tmp_path / "corpus", tmp_path / "data", fetch_allow_private=True, fetch_min_article_chars=200
+    )
+    write_article(settings.corpus_dir, "local.md", title="Local", outlet="Desk", body="The desk opened today.")
+    update_index(settings.index_config())
+    fetch = dataclasses.replace(settings.fetch_config(), poll_interval_s=1.0, per_host_delay_s=0.0)
+    add_feed(fetch, serve_three_stories(site), outlet="Millbrook Messenger")
+    engine = open_engine(settings)
+    desk = Desk(
+        settings.discord_config(), engine, Indexer(settings.index_config(), store=engine.searcher.store), fetch=fetch
+    )
+    channel = FakeChannel(Log(), 77, name="announce")
+
+    async def scenario() -> None:
+        async def on_report(report: object) -> None:
+            await announce_new_articles(channel, desk.store, report)  # type: ignore[arg-type]
+
+        watcher = CorpusWatcher(desk, asyncio.get_running_loop(), on_report, catch_up=False)
+        watcher.start()
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not channel.log.sent:
+                await asyncio.sleep(0.5)
+        finally:
+            await asyncio.to_thread(watcher.stop)
+
+    asyncio.run(scenario())
+    (announcement,) = channel.log.sent
+    assert announcement.content.startswith("**New in the index**")
+    assert "Millbrook Messenger — *Orchard picks a record crop*" in announcement.content

@@ -115,23 +115,10 @@ def index_command(
 
 def feeds_task(settings: Settings) -> PeriodicTask | None:
     """Polling the followed feeds while watching: what it writes, the watcher indexes."""
-    from index.indexer import PeriodicTask
+    from bot.cli.render import render_fetch
+    from index.feeds.fetch import polling_task
 
-    fetch = settings.fetch_config()
-    if not fetch.poll_interval_s:
-        return None
-
-    def poll() -> None:
-        from bot.cli.render import render_fetch
-        from index.feeds.fetch import fetch_feeds
-        from index.feeds.subscriptions import list_feeds
-
-        if list_feeds(fetch):
-            report = fetch_feeds(fetch)
-            if report.changed or report.problems:
-                render_fetch(console, report)
-
-    return PeriodicTask("polling feeds", fetch.poll_interval_s, poll)
+    return polling_task(settings.fetch_config(), lambda report: render_fetch(console, report))
 
 
 def _watch(indexer: Indexer, on_report: Callable[[IndexReport], None], task: PeriodicTask | None = None) -> None:
@@ -270,7 +257,7 @@ def discord(ctx: typer.Context) -> None:
     from bot.discord.client import run_discord
 
     settings = _settings(ctx)
-    run_discord(settings.discord_config(), settings.index_config(), settings.answer_config())
+    run_discord(settings.discord_config(), settings.index_config(), settings.answer_config(), settings.fetch_config())
 
 
 @eval_app.command("claims")

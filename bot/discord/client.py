@@ -36,6 +36,7 @@ from bot.discord.watching import CorpusWatcher
 from bot.errors import UserError
 from index.build import IndexReport
 from index.config import IndexConfig
+from index.feeds.config import FetchConfig
 from index.indexer import Indexer
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,9 @@ class FactdeskBot(discord.Client):
         await super().close()
 
 
-def run_discord(config: DiscordConfig, index: IndexConfig, answering: AnswerConfig) -> None:
+def run_discord(
+    config: DiscordConfig, index: IndexConfig, answering: AnswerConfig, fetch: FetchConfig | None = None
+) -> None:
     """`factdesk discord`: check the token, load the engine, connect; returns on Ctrl-C."""
     token = config.token.get_secret_value().strip() if config.token else ""
     if not token:
@@ -152,7 +155,7 @@ def run_discord(config: DiscordConfig, index: IndexConfig, answering: AnswerConf
     watch = config.watch and index.corpus_dir.is_dir()
     if config.watch and not watch:
         log.warning("corpus folder %s not found: answering from the index without watching", index.corpus_dir)
-    desk = Desk(config, engine, Indexer(index, store=engine.searcher.store))
+    desk = Desk(config, engine, Indexer(index, store=engine.searcher.store), fetch=fetch)
     bot = FactdeskBot(desk, watch=watch)
     try:
         bot.run(token, log_handler=None)

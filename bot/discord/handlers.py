@@ -38,6 +38,7 @@ from index.build import IndexReport
 from index.store import ArticleRecord, IndexStore
 
 if TYPE_CHECKING:
+    from index.feeds.config import FetchConfig
     from index.indexer import Indexer
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,15 @@ class Desk:
         engine: AnswerEngine,
         indexer: Indexer | None = None,
         *,
+        fetch: FetchConfig | None = None,
         answer: AnswerFunction = answer_question,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.engine = engine
         self.indexer = indexer
+        # Followed feeds are polled by the watcher when given.
+        self.fetch = fetch
         self.answer = answer
         self.limits = RateLimits(config, clock)
         self.watching = False

@@ -6,10 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from bot.discord.handlers import Desk, ReportHandler, incident
 from index.build import IndexReport
 from index.errors import IndexerBusy
+
+if TYPE_CHECKING:
+    from index.feeds.report import FetchReport
+    from index.indexer import PeriodicTask
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +51,26 @@ class CorpusWatcher:
                         self.indexer.update()
                     except Exception:  # noqa: BLE001 - the watcher below tries again
                         incident("re-indexing at start")
-                self.indexer.watch(self._hand_over, stop=self._stop, on_error=self._failed)
+                self.indexer.watch(self._hand_over, stop=self._stop, on_error=self._failed, tasks=self._tasks())
         except IndexerBusy as error:
             log.warning("not watching the corpus folder: %s", error)
         except Exception:  # noqa: BLE001 - the bot keeps answering from the index it has
             incident("watching the corpus folder")
         finally:
             self.desk.watching = False
+
+    def _tasks(self) -> list[PeriodicTask]:
+        """Polling the followed feeds: new items land in the corpus, get indexed and are announced."""
+        if self.desk.fetch is None:
+            return []
+        from index.feeds.fetch import polling_task
+
+        task = polling_task(self.desk.fetch, self._fetched)
+        return [task] if task else []
+
+    def _fetched(self, report: FetchReport) -> None:
+        for problem in report.problems:
+            log.warning("feed or page %s: %s", problem.url, problem.reason)
 
     def _hand_over(self, report: IndexReport) -> None:
         if report.changed and not self._stop.is_set():

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from index.articles import ArticleError
 from index.feeds.client import HTML_TYPES, Fetched, FetchFailure, Kind, PoliteClient
@@ -33,6 +34,9 @@ from index.feeds.state import (
 )
 from index.feeds.urls import BadURL, canonical_url, host_of
 from index.feeds.writer import FetchedArticle, choose_path, same_article, write_article
+
+if TYPE_CHECKING:
+    from index.indexer import PeriodicTask
 
 log = logging.getLogger(__name__)
 
@@ -391,3 +395,22 @@ def _canonical_or_none(url: str) -> str | None:
         return canonical_url(url)
     except BadURL:
         return None
+
+
+def polling_task(config: FetchConfig, on_report: Callable[[FetchReport], None] | None = None) -> PeriodicTask | None:
+    """The watcher's periodic poll of the followed feeds (None when polling is off): what it writes
+    into the corpus, the watcher then indexes like any other new file."""
+    from index.feeds.subscriptions import list_feeds
+    from index.indexer import PeriodicTask
+
+    if not config.poll_interval_s:
+        return None
+
+    def poll() -> None:
+        if not list_feeds(config):
+            return
+        report = fetch_feeds(config)
+        if on_report is not None and (report.changed or report.problems):
+            on_report(report)
+
+    return PeriodicTask("polling feeds", config.poll_interval_s, poll)
