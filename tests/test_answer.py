@@ -136,10 +136,11 @@ def test_json_shape_is_exact(news_engine: object) -> None:
     import json
 
     data = json.loads(ask(news_engine, "How long will the Harbor Bridge be closed?").model_dump_json())
-    assert set(data) == {"question", "answer", "abstained", "mode", "claims", "sources", "removed_sentences"}
+    assert set(data) == {"question", "answer", "abstained", "mode", "claims", "sources", "removed_sentences", "as_of"}
     assert set(data["claims"][0]) == {
         *("text", "status", "attributed_to", "citations"),
-        *("not_confirmed_by", "disputed_by", "corroborated_by"),
+        *("not_confirmed_by", "disputed_by", "corroborated_by", "superseded_by"),
     }
     assert set(data["sources"][0]) == {"n", "article_id", "title", "outlet", "url", "published", "quote", "also_in"}
     assert data["mode"] == "extractive" and data["removed_sentences"] == 0
+    assert data["as_of"] == "2024-03-01"  # the newest (here the only) cited article

@@ -156,6 +156,19 @@ ARTICLES = {
         published="2024-08-02",
         body=WIRE_STORY + "\nLocal commuters welcomed the news on Friday.",
     ),
+    # The same bridge, closed in one month and reopened in a later one.
+    "bay/closed.md": dict(
+        title="Bay bridge closed",
+        outlet="Bay Times",
+        published="2024-03-04",
+        body="The Kellan Bay bridge closed to all traffic on Monday for deck repairs, the county said.",
+    ),
+    "bay/reopened.md": dict(
+        title="Bay bridge reopened",
+        outlet="Coastal Tribune",
+        published="2024-04-13",
+        body="The Kellan Bay bridge reopened to all traffic on Saturday after the deck repairs, the county said.",
+    ),
     "hostile/you.md": dict(
         title="Reader note",
         outlet="Hostile Weekly",
@@ -282,3 +295,22 @@ def test_a_reprinted_wire_story_is_one_source_listing_where_else_it_ran(engine: 
         outlets = {answer.source(n).outlet for n in claim.citations}
         if outlets & wire:
             assert not set(claim.corroborated_by) & wire  # a reprint never corroborates its own story
+
+
+def test_a_question_about_now_prefers_the_newest_article(engine: AnswerEngine) -> None:
+    answer = answer_question("Is the Kellan Bay bridge open?", engine)
+    reopened, closed = claim_from(answer, "bay/reopened"), claim_from(answer, "bay/closed")
+    assert answer.claims.index(reopened) < answer.claims.index(closed)  # what stands now comes first
+    newer = next(s.n for s in answer.sources if s.article_id == "bay/reopened")
+    assert closed.superseded_by == [newer] and reopened.superseded_by == []
+    assert ClaimStatus.DISPUTED not in (closed.status, reopened.status)  # older, not an equal side
+    assert answer.as_of == "2024-04-13"
+    assert f"is older than [{newer}], which says otherwise" in answer.answer
+
+
+def test_a_question_about_an_event_keeps_both_sides_as_equals(engine: AnswerEngine) -> None:
+    from bot.answering.timeline import asks_about_now
+
+    assert asks_about_now("Is the Kellan Bay bridge open?") and asks_about_now("Who currently runs the port?")
+    assert not asks_about_now("When did the Kellan Bay bridge close?")
+    assert not asks_about_now("Was the bridge open in 2023?")

@@ -20,6 +20,7 @@ import numpy as np
 from bot.answering.drafts import Draft
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
 from index.claims import lexicon as lex
+from index.claims.rules import normalise_case
 from index.claims.status import ClaimStatus
 
 # Two claims this similar are about the same point (MiniLM cosine).
@@ -35,12 +36,19 @@ ROUNDING = 0.05
 MAX_CLAIMS = 5
 
 
-def compare_sources(drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors) -> list[Draft]:
+def compare_sources(
+    drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors, *, about_now: bool = False
+) -> list[Draft]:
     """Denials within an article, contradictions across articles (the other side is added), and
-    corroboration by other outlets."""
+    corroboration by other outlets.
+
+    `about_now`: the question asks how things stand now. Then, of two articles that contradict
+    each other, the newer one stands and the older one is shown as older (superseded), not as a
+    dispute between equals; the newer claim comes first.
+    """
     drafts = link_denials(drafts)
     drafts = add_other_sides(drafts, evidence, vectors)
-    drafts = mark_conflicts(drafts, vectors)
+    drafts = mark_conflicts(drafts, vectors, about_now=about_now)
     return corroborate(drafts, evidence, vectors)
 
 
@@ -96,8 +104,9 @@ def add_other_sides(drafts: list[Draft], evidence: Sequence[Evidence], vectors: 
     return result
 
 
-def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors) -> list[Draft]:
-    """Claims of different articles on the same point that contradict each other are both disputed."""
+def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: bool = False) -> list[Draft]:
+    """Claims of different articles on the same point that contradict each other are both disputed,
+    or, for a question about now, the older is superseded by the newer."""
     if len(drafts) < 2:
         return drafts
     matrix = pairwise(np.stack(_draft_vectors(drafts, vectors)))
@@ -107,10 +116,36 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors) -> list[Draft]
             second = drafts[j]
             if first.support[0].article.id == second.support[0].article.id or matrix[i, j] < SAME_POINT:
                 continue
-            if _texts_contradict(first, second):
+            if not _texts_contradict(first, second):
+                continue
+            order = _newer(first, second) if about_now else None
+            if order is None:
                 result[i] = result[i].disputed(second.who)
                 result[j] = result[j].disputed(first.who)
+            else:
+                newer, older = (i, j) if order else (j, i)
+                result[older] = result[older].superseded(result[newer].support[0].key)
+    return _newest_first(result)
+
+
+def _newest_first(drafts: list[Draft]) -> list[Draft]:
+    """Each claim that supersedes another is moved just before it: what stands now is read first."""
+    result = list(drafts)
+    for older in drafts:
+        for key in older.superseded_by:
+            newer = next((d for d in result if d.support[0].key == key), None)
+            if newer is not None and result.index(newer) > result.index(older):
+                result.remove(newer)
+                result.insert(result.index(older), newer)
     return result
+
+
+def _newer(first: Draft, second: Draft) -> bool | None:
+    """True when the first draft's article is newer, False when the second's is, None when undated or equal."""
+    a, b = first.support[0].article.published, second.support[0].article.published
+    if not a or not b or a == b:
+        return None
+    return a > b
 
 
 def corroborate(drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors) -> list[Draft]:
@@ -151,14 +186,20 @@ def contradicts(first: Evidence, second: Evidence) -> bool:
     """Two sentences about the same point that cannot both hold as written."""
     a, b = first.sentence, second.sentence
     similar = first.vector is not None and second.vector is not None and float(first.vector @ second.vector)
+    if similar and similar >= SAME_WORDING and names_conflict(first, second):
+        return True
+    if _about_different_things(first, second):
+        return False  # "the Harlow bridge reopens Monday" and "the Kellan Bay bridge reopened Saturday"
     same_happening = bool(a.predicate) and a.predicate == b.predicate
     if numbers_conflict(a.text, b.text) and (same_happening or (similar and similar >= SAME_WORDING)):
-        return True
-    if similar and similar >= SAME_WORDING and names_conflict(first, second):
         return True
     # About the same happening (one predicate): told to happen on different days, or to happen
     # and not to. "Said on Monday" and "said on Friday" about different things are no conflict.
     if a.predicate and a.predicate == b.predicate and (a.negated != b.negated or times_conflict(a.text, b.text)):
+        return True
+    # Opposite happenings on the same point: "closed" against "reopened".
+    opposite = bool(a.predicate and b.predicate) and frozenset((a.predicate, b.predicate)) in lex.OPPOSITE_PREDICATES
+    if opposite and similar and similar >= SAME_POINT and a.negated == b.negated:
         return True
     return _denies(a.status, a.cue_kind) != _denies(b.status, b.cue_kind)
 
@@ -233,6 +274,21 @@ def names_conflict(first: Evidence, second: Evidence) -> bool:
         if operation == "replace" and _all_names(a[a_start:a_end]) and _all_names(b[b_start:b_end]):
             return True
     return False
+
+
+def _about_different_things(first: Evidence, second: Evidence) -> bool:
+    """Both sentences name who or what they are about, and no name is shared. A sentence that
+    names nothing ("The bridge will not reopen") is about what its article's title names."""
+    a, b = _subjects(first), _subjects(second)
+    return bool(a) and bool(b) and not (a & b)
+
+
+def _subjects(item: Evidence) -> set[str]:
+    found = {word for word in _claim_words(item) if _all_names([word])}
+    if not found:
+        title = normalise_case(item.article.title)  # "Harbor Bridge To Close" has no more names than "Harbor Bridge"
+        found = {word for word in _WORD_TOKEN.findall(title) if _all_names([word])}
+    return found
 
 
 def _claim_words(item: Evidence) -> list[str]:

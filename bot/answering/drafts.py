@@ -25,6 +25,8 @@ class Draft:
     attributed_to: str | None
     disputed_by: tuple[str, ...] = ()
     corroborated_by: tuple[str, ...] = ()
+    # Evidence keys of newer sentences that contradict this one (a question about now).
+    superseded_by: tuple[tuple[str, int], ...] = ()
 
     @property
     def not_confirmed_by(self) -> tuple[str, ...]:
@@ -37,6 +39,9 @@ class Draft:
     def disputed(self, by: str) -> Draft:
         parties = self.disputed_by if by in self.disputed_by else (*self.disputed_by, by)
         return replace(self, status=ClaimStatus.DISPUTED, disputed_by=parties)
+
+    def superseded(self, by: tuple[str, int]) -> Draft:
+        return replace(self, superseded_by=tuple(dict.fromkeys((*self.superseded_by, by))))
 
     @property
     def who(self) -> str:
@@ -64,12 +69,12 @@ def to_answer(
     sources: list[Source] = []
     claims: list[Claim] = []
     for draft in drafts:
-        citations = []
         for item in draft.support:
             if item.key not in numbering:
                 numbering[item.key] = len(numbering) + 1
                 sources.append(_source(numbering[item.key], item))
-            citations.append(numbering[item.key])
+    for draft in drafts:
+        citations = [numbering[item.key] for item in draft.support]
         claims.append(
             Claim(
                 text=draft.text,
@@ -79,8 +84,10 @@ def to_answer(
                 not_confirmed_by=list(draft.not_confirmed_by),
                 disputed_by=list(draft.disputed_by),
                 corroborated_by=list(draft.corroborated_by),
+                superseded_by=sorted({numbering[key] for key in draft.superseded_by if key in numbering}),
             )
         )
+    dates = [source.published for source in sources if source.published]
     return Answer(
         question=question,
         answer=wording.answer_text(claims, removed=removed),
@@ -89,6 +96,7 @@ def to_answer(
         claims=claims,
         sources=sources,
         removed_sentences=removed,
+        as_of=max(dates) if dates else None,
         notes=notes or [],
     )
 

@@ -20,6 +20,7 @@ from bot.answering.models import Answer
 from bot.answering.prompt import build_messages
 from bot.answering.question import clean_question
 from bot.answering.selection import extractive_answer, relevant
+from bot.answering.timeline import asks_about_now
 from bot.answering.verify import check_generated, says_nothing
 from index.config import IndexConfig
 from index.search import Searcher, SearchFilters
@@ -98,7 +99,8 @@ def answer_question(
             removed=removed,
             notes=["no generated sentence passed the checks; showing the article sentences instead"],
         )
-    return to_answer(question, mode.value, compare_sources(drafts, given, engine.vectors), removed=removed)
+    compared = compare_sources(drafts, given, engine.vectors, about_now=asks_about_now(question))
+    return to_answer(question, mode.value, compared, removed=removed)
 
 
 def _fallback(question: str, evidence: list[Evidence], engine: AnswerEngine, note: str) -> Answer:

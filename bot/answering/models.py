@@ -45,6 +45,8 @@ class Claim(BaseModel):
     disputed_by: list[str] = Field(default_factory=list)
     # Outlets besides the cited one that state the same point (a reprinted wire story counts once).
     corroborated_by: list[str] = Field(default_factory=list)
+    # Sources (by number) of newer articles that contradict it: it is how things stood before.
+    superseded_by: list[int] = Field(default_factory=list)
 
     @property
     def unconfirmed(self) -> bool:
@@ -61,6 +63,8 @@ class Answer(BaseModel):
     claims: list[Claim]
     sources: list[Source]
     removed_sentences: int = 0
+    # The newest cited article's publication date: how recent what the answer says is.
+    as_of: str | None = None
     # What a person should know about how the answer was made (LLM failed, fell back...).
     # Shown by every view, left out of the JSON shape.
     notes: list[str] = Field(default_factory=list, exclude=True)

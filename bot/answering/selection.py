@@ -13,6 +13,7 @@ from bot.answering.conflicts import compare_sources
 from bot.answering.drafts import Draft, abstain, to_answer
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
 from bot.answering.models import Answer
+from bot.answering.timeline import asks_about_now
 
 MIN_SIMILARITY = 0.35
 MIN_SIMILARITY_WITH_OVERLAP = 0.25
@@ -47,7 +48,7 @@ def extractive_answer(
     drafts = select_drafts(evidence)
     if not drafts:
         return abstain(question, mode, removed=removed, notes=notes)
-    drafts = compare_sources(drafts, relevant(evidence), vectors)
+    drafts = compare_sources(drafts, relevant(evidence), vectors, about_now=asks_about_now(question))
     return to_answer(question, mode, drafts, removed=removed, notes=notes)
 
 

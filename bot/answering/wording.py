@@ -34,6 +34,9 @@ def answer_text(claims: Sequence[Claim], *, removed: int = 0) -> str:
     unconfirmed = [claim for claim in claims if claim.unconfirmed]
     if unconfirmed:
         lines.append("Unconfirmed: " + "; ".join(unconfirmed_line(claim) for claim in unconfirmed) + ".")
+    older = [claim for claim in claims if claim.superseded_by]
+    if older:
+        lines.append("Older: " + "; ".join(older_line(claim) for claim in older) + ".")
     if removed:
         lines.append(removed_note(removed))
     return "\n\n".join(lines)
@@ -55,6 +58,12 @@ def markers(claim: Claim) -> str:
 def unconfirmed_line(claim: Claim) -> str:
     """`[1] is reported, claimed by X (not confirmed by Y)`, or `..., disputed by Z`."""
     return f"{markers(claim)} is {status_detail(claim)}"
+
+
+def older_line(claim: Claim) -> str:
+    """`[2] is older than [1], which says otherwise`."""
+    newer = "".join(f"[{n}]" for n in claim.superseded_by)
+    return f"{markers(claim)} is older than {newer}, which says otherwise"
 
 
 def status_detail(claim: Claim) -> str:

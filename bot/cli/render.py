@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.answering.models import Answer, Claim
-from bot.answering.wording import markers, status_detail
+from bot.answering.wording import markers, older_line, status_detail
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,6 +53,14 @@ def render_answer(console: Console, answer: Answer) -> None:
             body.append("\n  " + markers(claim) + " is ")
             body.append(claim.status.value, style=STATUS_STYLE[claim.status.value])
             body.append(status_detail(claim)[len(claim.status.value) :])
+    older = [claim for claim in answer.claims if claim.superseded_by]
+    if older:
+        body.append("\n\n")
+        body.append("Older:", style="bold")
+        for claim in older:
+            body.append("\n  " + older_line(claim))
+    if answer.as_of:
+        body.append(f"\n\nas of {answer.as_of} (the newest cited article)", style="dim")
     if answer.removed_sentences:
         removed = answer.removed_sentences
         body.append(f"\n\n({removed} unsupported sentence{'s' if removed != 1 else ''} removed.)", style="dim")

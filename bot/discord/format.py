@@ -135,6 +135,10 @@ def format_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> list[str]:
     if answer.removed_sentences:
         blocks.append(Block(escape(wording.removed_note(answer.removed_sentences))))
     blocks += _section("**Unconfirmed**", [_unconfirmed_item(claim) for claim in answer.unconfirmed_claims])
+    older = [claim for claim in answer.claims if claim.superseded_by]
+    blocks += _section("**Older**", [f"- {wording.older_line(claim)}" for claim in older])
+    if answer.as_of:
+        blocks.append(Block(f"*As of {escape(answer.as_of)}, the newest cited article.*"))
     said = " ".join(wording.claims_text(answer.claims).split())
     entries = [source_entry(source, quote=" ".join(source.quote.split()) not in said) for source in answer.sources]
     blocks += _section("**Sources**", entries)

@@ -451,3 +451,33 @@ _STOP_WORDS = """a about above across after afterwards again against all almost 
     whereupon wherever whether which while whither who whoever whole whom whose why will with within
     without would yet you your yours yourself yourselves"""
 STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+# Predicates that say opposite things of one happening ("the bridge closed" against "the bridge
+# reopened"): two claims about the same point with these predicates disagree.
+OPPOSITE_PREDICATES = frozenset(
+    frozenset(pair)
+    for pair in [
+        ("open", "close"),
+        ("reopen", "close"),
+        ("open", "closed"),
+        ("reopen", "closed"),
+        ("resume", "suspend"),
+        ("resume", "halt"),
+        ("start", "stop"),
+        ("begin", "end"),
+        ("lift", "impose"),
+        ("approve", "reject"),
+        ("pass", "fail"),
+        ("win", "lose"),
+        ("rise", "fall"),
+        ("increase", "decrease"),
+        ("hire", "fire"),
+        ("accept", "reject"),
+        ("confirm", "deny"),
+        ("allow", "ban"),
+        ("arrive", "leave"),
+    ]
+)
+# Words of a question that ask about how things stand now rather than about a past event.
+CURRENT_STATE_WORDS = frozenset(["now", "currently", "still", "today", "yet", "latest", "current", "anymore", "ongoing"])
+PRESENT_AUXILIARIES = frozenset(["is", "are", "does", "do", "has", "have", "can"])
