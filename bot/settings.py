@@ -44,7 +44,7 @@ class Settings(BaseSettings):
 
     # Answering.
     llm: AnswerMode = _ANSWER.mode
-    llm_model: str | None = _ANSWER.llm_model  # GGUF path for llama-cpp, model name for hosted modes
+    llm_model: str | None = _ANSWER.llm_model  # local: a packaged model or a GGUF path; hosted: a model name
     llm_base_url: str | None = _ANSWER.llm_base_url
     llm_api_key: SecretStr | None = _ANSWER.llm_api_key
     llm_timeout: float = Field(default=_ANSWER.llm_timeout_s, gt=0)

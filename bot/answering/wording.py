@@ -84,12 +84,15 @@ def claim_sentence(claim: Claim) -> str:
     """The claim as the answer says it: an unconfirmed one not already hedged names who claims it."""
     text = _CITATION.sub("", claim.text).strip()
     who = claim.attributed_to
-    if claim.unconfirmed and who and not has_hedged_wording(text) and not _names(text, who):
+    if claim.unconfirmed and who and not says_who(text, who):
         text = f"According to {who}, {text[:1].lower() + text[1:]}"
     return text
 
 
-def _names(text: str, who: str) -> bool:
-    """The claim already names who claims it ("Unnamed sources say ...", "..., Semafor reported")."""
+def says_who(text: str, who: str) -> bool:
+    """The wording already tells a reader the claim is not established: it hedges ("reportedly",
+    "may", "according to") or names who claims it ("Unnamed sources say ...", "..., Semafor said")."""
+    if has_hedged_wording(text):
+        return True
     first = re.split(r",| \(", who, maxsplit=1)[0].strip().lower()
     return bool(first) and first in text.lower()
