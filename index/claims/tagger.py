@@ -1,32 +1,93 @@
 """Tagging whole articles: every sentence gets a status, who claims it, and its cue.
 
-Paragraphs are parsed in batches (`nlp.pipe`), each sentence is analysed by `rules`, and the
-article's front matter turns a source into provenance: "Semafor, via The Verge".
+Paragraphs are parsed in batches (`nlp.pipe`); each parsed paragraph is analysed by
+`analyse_paragraph`: the rules and the learned attribution tagger together (`learned.combine`),
+or the rules alone (`tagging="rules"`, the baseline that evaluations and benchmarks report beside).
+The article's front matter then turns a source into provenance: "Semafor, via The Verge".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
 
 from index.claims import lexicon as lex
-from index.claims.rules import analyse_sentence, load_nlp
+from index.claims.rules import analyse_doc, analyse_sentence, load_nlp, normalise_case, requote
 from index.claims.status import ClaimStatus, SentenceAnalysis, TaggedSentence
 from index.text import Paragraph, is_instruction_like, paragraphs
 
 if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
     from index.articles import Article
+    from index.claims.learned.combine import LearnedTagger
+
+Tagging = Literal["learned", "rules"]
+TAGGINGS: tuple[Tagging, ...] = ("learned", "rules")
 
 
-def tag_article(article: Article) -> list[TaggedSentence]:
-    return tag_articles([article])[0]
+def analyse_paragraph(
+    doc: Doc, tagging: Tagging = "learned", tagger: LearnedTagger | None = None
+) -> list[tuple[Span, SentenceAnalysis]]:
+    """Every sentence of a parsed paragraph with a letter or digit in it, and its analysis.
+
+    Cue and source offsets in an analysis count from the start of the paragraph. `tagger`: other
+    learned models than the installed ones (training and experiments).
+    """
+    if tagging == "rules":
+        return [(sent, analyse_sentence(sent)) for sent in doc.sents if any(char.isalnum() for char in sent.text)]
+    if tagger is None:
+        from index.claims.learned.models import load_tagger
+
+        tagger = load_tagger()
+    return tagger.analyse(doc)
 
 
-def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[list[TaggedSentence]]:
-    """Tag every sentence of every article, parsing paragraphs in batches for speed."""
+def analyse_short_text(
+    doc: Doc, text: str | None = None, tagging: Tagging = "learned", tagger: LearnedTagger | None = None
+) -> SentenceAnalysis:
+    """A parsed headline or one-sentence text as a whole: its most doubtful sentence decides.
+
+    `text` is the text before `normalise_case` (same length): cue and source words are quoted from it.
+    """
+    if tagging == "rules":
+        return analyse_doc(doc, text)
+    analyses = [analysis for _, analysis in analyse_paragraph(doc, tagging, tagger)]
+    if not analyses:
+        return analyse_doc(doc, text)
+    decided = max(analyses, key=lambda analysis: analysis.status.doubt)  # the first of the most doubtful
+    cues = tuple(cue for analysis in analyses for cue in analysis.cues)
+    decided = replace(decided, cues=cues)
+    if text is not None and text != doc.text:
+        decided = replace(
+            decided,
+            cue=requote(decided.cue, text) if decided.cue else None,
+            cues=tuple(requote(cue, text) for cue in cues),
+        )
+    return decided
+
+
+def analyse_headline(text: str, tagging: Tagging = "learned") -> SentenceAnalysis:
+    """A headline (Title Case or ALL CAPS put in sentence case first) analysed as a whole."""
+    return analyse_short_text(load_nlp()(normalise_case(text)), text, tagging)
+
+
+def tag_article(article: Article, tagging: Tagging = "learned") -> list[TaggedSentence]:
+    return tag_articles([article], tagging=tagging)[0]
+
+
+def tag_articles(
+    articles: Iterable[Article], *, batch_size: int = 64, tagging: Tagging = "learned", nlp: Language | None = None
+) -> list[list[TaggedSentence]]:
+    """Tag every sentence of every article, parsing paragraphs in batches for speed.
+
+    `nlp`: another loaded pipeline than `load_nlp()`'s (benchmarks compare the stock one).
+    """
     articles = list(articles)
-    nlp = load_nlp()
+    nlp = nlp or load_nlp()
     limit = min(MAX_PARSE_CHARS, nlp.max_length)
     jobs = [
         (number, piece)
@@ -37,13 +98,11 @@ def tag_articles(articles: Iterable[Article], *, batch_size: int = 64) -> list[l
     analysed: list[list[tuple[int, int, str, SentenceAnalysis]]] = [[] for _ in articles]
     docs = nlp.pipe((paragraph.text for _, paragraph in jobs), batch_size=batch_size)
     for (number, paragraph), doc in zip(jobs, docs, strict=True):
-        for sent in doc.sents:
+        for sent, analysis in analyse_paragraph(doc, tagging):
             text = sent.text.strip()
-            if not text or not any(char.isalnum() for char in text):
-                continue
             lead = len(sent.text) - len(sent.text.lstrip())
             start = paragraph.start + sent.start_char + lead
-            analysed[number].append((start, paragraph.start, text, analyse_sentence(sent)))
+            analysed[number].append((start, paragraph.start, text, analysis))
     hostile: list[list[tuple[int, int]]] = [[] for _ in articles]
     for number, paragraph in jobs:
         if is_instruction_like(paragraph.text):

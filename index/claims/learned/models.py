@@ -1,0 +1,65 @@
+"""The committed model files (`index/claims/models/`), loaded once per process, offline.
+
+Everything is a plain file: the CRF in crfsuite's own format, centroids as `.npz` (no pickle), the
+linear models and settings as JSON. `MODEL_CARD.md` beside them names the data and figures;
+`factdesk train claims` (`make train-claims`) writes them again from `../shared/data`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from index.claims.learned.combine import LearnedTagger, Thresholds
+from index.claims.learned.crf import AttributionCRF, Clusters
+from index.claims.learned.linear import LinearModel
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+ATTRIBUTION = "attribution.crfsuite"
+ATTRIBUTION_SETTINGS = "attribution.json"
+HEDGE = "hedge.json"
+EMERGENT = "emergent.json"
+FNC_RELATED = "fnc_related.json"
+FNC_STANCE = "fnc_stance.json"
+
+
+class ModelsMissing(FileNotFoundError):
+    """A model file is not where the package keeps them: reinstall, or run `factdesk train claims`."""
+
+
+def _require(path: Path) -> Path:
+    if not path.is_file():
+        raise ModelsMissing(f"claim model not found: {path} (run `factdesk train claims` to write it)")
+    return path
+
+
+def attribution_settings(folder: Path = MODELS) -> dict[str, object]:
+    settings: dict[str, object] = json.loads(_require(folder / ATTRIBUTION_SETTINGS).read_text(encoding="utf-8"))
+    return settings
+
+
+@lru_cache(maxsize=4)
+def load_tagger(folder: Path = MODELS, *, hedge: bool = True) -> LearnedTagger:
+    """The CRF (with its cluster centroids when it uses them), the hedge model and the thresholds.
+
+    `hedge=False`: without the hedge model (training it needs the tagger's other readings).
+    """
+    settings = attribution_settings(folder)
+    k = int(str(settings.get("clusters", 0) or 0))
+    clusters = Clusters.load(_require(folder / f"tok2vec_clusters_k{k}.npz")) if k else None
+    crf = AttributionCRF(
+        _require(folder / ATTRIBUTION), rule_features=bool(settings.get("rule_features", True)), clusters=clusters
+    )
+    model = load_linear(HEDGE, folder) if hedge else None
+    thresholds = Thresholds(
+        content=float(str(settings.get("content_threshold", Thresholds.content))),
+        scope=float(str(settings.get("scope_threshold", Thresholds.scope))),
+        hedge=model.threshold if model is not None else Thresholds.hedge,
+    )
+    return LearnedTagger(crf, model, thresholds)
+
+
+@lru_cache(maxsize=8)
+def load_linear(name: str, folder: Path = MODELS) -> LinearModel:
+    return LinearModel.load(_require(folder / name))
