@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 QUESTION ?= Why did the US restrict exports of the Mythos model, and is that confirmed?
 SOURCES := index bot evaluation tests bench
 
-.PHONY: run test test-fast lint format setup setup-all bench clean
+.PHONY: run test test-fast lint format setup setup-all bench train-claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ $(VENV)/.all: $(VENV)/.core
 
 setup: $(VENV)/.core
 setup-all: $(VENV)/.all
+
+$(VENV)/.train: $(VENV)/.core
+	$(BIN)/pip install --quiet -e ".[test,train]"
+	touch $@
 
 run: setup
 	$(BIN)/factdesk index
@@ -52,6 +56,13 @@ test-fast: setup
 bench: setup
 	$(BIN)/python bench/index_throughput.py
 	$(BIN)/python bench/answer_latency.py
+
+# Retrain every claim model into index/claims/models/ from ../shared/data (train splits only, settings
+# chosen on dev; ~15 min on one core). CACHE=<folder> keeps parses between runs (outside the repository).
+DATA ?= ../shared/data
+train-claims: $(VENV)/.train
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/factdesk train claims --data $(DATA) $(if $(CACHE),--cache $(CACHE))
 
 clean:
 	rm -rf $(VENV) .factdesk

@@ -118,3 +118,27 @@ def span_counts(
     hits = sum(1 for p in predicted_sets if any(p & g for g in gold_sets))
     found = sum(1 for g in gold_sets if any(g & p for p in predicted_sets))
     return hits, len(predicted_sets), found, len(gold_sets)
+
+
+_FNC_RELATED = frozenset(["agree", "disagree", "discuss"])
+
+
+def fnc_score(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float]:
+    """The official FNC-1 weighted score and its maximum (the gold labels scored against themselves).
+
+    Per pair: 0.25 for the right related/unrelated call, 0.75 more for the right stance of a related
+    pair (as `scorer.py` of FakeNewsChallenge/fnc-1 counts). Published figures are score / maximum.
+    """
+
+    def score(truth: Sequence[str], guess: Sequence[str]) -> float:
+        total = 0.0
+        for g, p in zip(truth, guess, strict=True):
+            if g == p:
+                total += 0.25
+                if g != "unrelated":
+                    total += 0.50
+            if g in _FNC_RELATED and p in _FNC_RELATED:
+                total += 0.25
+        return total
+
+    return score(gold, predicted), score(gold, gold)

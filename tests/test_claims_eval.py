@@ -9,20 +9,26 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from evaluation import claims_data as sets
 from evaluation.claims import (
-    emergent_splits,
+    conll_label,
     evaluate_claims,
     fnc_body_stance,
-    fnc_split,
     gold_attributions,
+    gold_sentence,
+    normalise_source,
     render_claims_table,
     score_attributions,
+    speaks_for_someone,
+    vague_source,
 )
 from evaluation.data import EvaluationDataError
 from evaluation.metrics import (
     accuracy,
     binary_scores,
+    fnc_score,
     macro_f1,
+    mcc,
     prf,
     read_brat,
     span_counts,
@@ -30,6 +36,7 @@ from evaluation.metrics import (
     tokenize,
     tokens_in,
 )
+from index.claims.rules import load_nlp
 from index.claims.status import ClaimStatus
 from tests.conftest import REPO
 
@@ -92,9 +99,54 @@ def test_score_attributions_counts_tokens_per_kind() -> None:
     assert counts["Source"]["spans_found"] == 1 and counts["Source"]["spans_gold"] == 1
 
 
-def test_fixed_splits() -> None:
-    assert emergent_splits(["c3", "c1", "c2", "c1"]) == {"c1": "dev", "c2": "test", "c3": "dev"}
-    assert [fnc_split(body) for body in ("0", "5", "7", "2040")] == ["dev", "dev", "test", "dev"]
+def test_mcc_and_the_official_fnc_score() -> None:
+    assert mcc([True, True, False, False], [True, True, False, False]) == pytest.approx(1.0)
+    assert mcc([True, False, True, False], [True, True, True, True]) == 0.0  # a constant guess
+    gold = ["agree", "unrelated", "discuss", "disagree"]
+    assert fnc_score(gold, gold) == (0.25 * 4 + 0.5 * 3 + 0.25 * 3, 0.25 * 4 + 0.5 * 3 + 0.25 * 3)
+    # related called related but the wrong stance: 0.25; unrelated called related: 0; the maximum
+    # is 1.0 for the agree pair (0.25 + 0.5 + 0.25) and 0.25 for the unrelated one
+    assert fnc_score(["agree", "unrelated"], ["discuss", "agree"]) == (0.25, 1.25)
+
+
+def test_fixed_splits(tmp_path: Path) -> None:
+    rows = [["-1" if n % 3 == 0 else "1", f"Row {n} of the sample."] for n in range(30)]
+    _write_csv(tmp_path / "conll2010" / "uncertainty-conll2010.csv", rows)
+    dev, test = sets.conll_split(tmp_path, "dev"), sets.conll_split(tmp_path, "test")
+    assert len(dev) == 15 and len(test) == 15 and not {s for s, _ in dev} & {s for s, _ in test}
+    assert sum(u for _, u in dev) == 5 and sum(u for _, u in test) == 5  # stratified
+    assert dev == sets.conll_split(tmp_path, "dev")  # seeded
+    assert sets.fnc_side(sets.FncPair("x", "10", "agree")) in ("dev", None)
+    assert sets.fnc_side(sets.FncPair("x", "11", "agree")) in ("fit", None)
+
+
+def test_conll_label_counts_vague_reports_as_uncertain() -> None:
+    nlp = load_nlp()
+    from index.claims.tagger import analyse_paragraph
+
+    def uncertain(text: str) -> bool:
+        doc = nlp(text)
+        return conll_label(doc, [analysis for _, analysis in analyse_paragraph(doc, "rules")])
+
+    assert uncertain("The storm may have damaged the pier.")
+    assert uncertain("Critics claim the river was polluted for years.")
+    assert not uncertain("Governor Lee claims the river was polluted for years.")  # a named "X claims"
+    assert not uncertain("The council approved the budget on Monday.")
+    doc = nlp("Sources said the talks had collapsed.")
+    ((_, analysis),) = analyse_paragraph(doc, "rules")
+    assert vague_source(doc, analysis.cue) and speaks_for_someone(analysis)
+
+
+def test_gold_sentence_takes_the_source_of_the_attribution_it_lies_in() -> None:
+    spans, attributions = sets.parse_polnear_annotation(ANN)
+    document = sets.PolnearDoc("bridge", TEXT, spans, attributions)
+    tokens = tokenize(TEXT)
+    content = tokens_in(tokens, spans["Content"])
+    first = gold_sentence(document, tokens, content, 0, 50)
+    assert first.reported is False  # 6 of its 12 tokens inside the content: not more than half
+    inside = gold_sentence(document, tokens, content, 15, 50)
+    assert inside.reported and inside.source == "The mayor"
+    assert normalise_source(' "The Mayor," ') == "the mayor"
 
 
 def test_body_stance_from_statuses() -> None:
@@ -113,15 +165,15 @@ def _write_csv(path: Path, rows: list[list[str]]) -> None:
 
 def _tiny_data(root: Path) -> Path:
     """All four sets in their published layout, with sentences written for this test."""
-    _write_csv(
-        root / "conll2010" / "uncertainty-conll2010.csv",
-        [
-            ["-1", "The storm may have damaged the pier."],
-            ["1", "The council approved the budget on Monday."],
-            ["-1", "Sources said the talks had collapsed."],
-            ["1", "The mine is probably the oldest in the region."],
-        ],
-    )
+    conll = [
+        ["-1", "The storm may have damaged the pier."],
+        ["1", "The council approved the budget on Monday."],
+        ["-1", "Some historians believe the mill is older."],
+        ["1", "The mine opened in 1901."],
+        ["-1", "The bridge is probably the oldest in the region."],
+        ["1", "The ferry leaves at nine."],
+    ]
+    _write_csv(root / "conll2010" / "uncertainty-conll2010.csv", conll)
     header = ["", "claimHeadline", "articleHeadline", "y", "y_hat", "articleId", "claimId"]
     _write_csv(
         root / "emergent" / "test-sample.csv",
@@ -129,67 +181,77 @@ def _tiny_data(root: Path) -> Path:
             header,
             ["0", "The bridge collapsed", "Officials say the bridge collapsed", "observing", "", "a1", "c1"],
             ["1", "The bridge collapsed", "The bridge collapsed on Monday", "for", "", "a2", "c1"],
-            [
-                "2",
-                "The bridge collapsed",
-                "The minister denied that the bridge had collapsed",
-                "against",
-                "",
-                "a3",
-                "c1",
-            ],
-            ["3", "The mayor resigned", "The mayor resigned", "for", "", "a4", "c2"],
-        ],
-    )
-    polnear = root / "polnear" / "dev"
-    (polnear / "text").mkdir(parents=True)
-    (polnear / "attributions").mkdir(parents=True)
-    (polnear / "text" / "bridge-story.txt").write_text(TEXT, encoding="utf-8")
-    (polnear / "attributions" / "bridge-story_ab12.ann").write_text(ANN, encoding="utf-8")
-    _write_csv(
-        root / "fnc1" / "competition_test_stances.csv",
-        [
-            ["Headline", "Body ID", "Stance"],
-            ["Bridge collapses", "5", "discuss"],
-            ["Bridge collapses", "10", "agree"],
-            ["Bridge collapses", "10", "unrelated"],
-            ["Bridge collapses", "7", "agree"],
+            ["2", "The bridge collapsed", "Minister denies that the bridge collapsed", "against", "", "a3", "c1"],
         ],
     )
     _write_csv(
-        root / "fnc1" / "competition_test_bodies.csv",
+        root / "emergent" / "train.csv",
         [
-            ["Body ID", "articleBody"],
-            ["5", "Officials said the bridge collapsed.\nSources said the mayor had resigned."],
-            ["10", "The bridge collapsed on Monday.\n\nEngineers inspected the site on Tuesday."],
-            ["7", "The bridge collapsed."],
+            ["", "claimHeadline", "articleHeadline", "articleHeadlineStance", "articleId", "claimId"],
+            ["0", "The mayor resigned", "Reports say the mayor resigned", "observing", "b1", "d0"],
+            ["1", "The mayor resigned", "The mayor resigned", "for", "b2", "d1"],
         ],
     )
+    for split in ("dev", "test"):
+        polnear = root / "polnear" / split
+        (polnear / "text").mkdir(parents=True)
+        (polnear / "attributions").mkdir(parents=True)
+        (polnear / "text" / "bridge-story.txt").write_text(TEXT, encoding="utf-8")
+        (polnear / "attributions" / "bridge-story_ab12.ann").write_text(ANN, encoding="utf-8")
+    stances = [
+        ["Headline", "Body ID", "Stance"],
+        ["Bridge collapses in storm", "5", "discuss"],
+        ["Bridge collapses in storm", "10", "agree"],
+        ["Orchestra tours Vienna", "10", "unrelated"],
+        ["Bridge collapses in storm", "7", "agree"],
+    ]
+    bodies = [
+        ["Body ID", "articleBody"],
+        ["5", "Officials said the bridge collapsed in the storm.\nSources said the mayor had resigned."],
+        ["10", "The bridge collapsed in the storm on Monday.\n\nEngineers inspected the site on Tuesday."],
+        ["7", "The bridge collapsed in the storm."],
+    ]
+    for prefix in ("competition_test", "train"):
+        _write_csv(root / "fnc1" / f"{prefix}_stances.csv", stances)
+        _write_csv(root / "fnc1" / f"{prefix}_bodies.csv", bodies)
     return root
 
 
 def test_evaluate_claims_on_tiny_fixtures(tmp_path: Path) -> None:
-    results = evaluate_claims(_tiny_data(tmp_path), split="dev")
+    results = evaluate_claims(_tiny_data(tmp_path), split="test")
     json.dumps(results)  # plain JSON
+    # The keys the issue fixes for `factdesk eval claims --json`.
+    for name, keys in {
+        "conll2010": ("f1", "mcc", "accuracy", "baseline_f1"),
+        "polnear": ("cue_f1", "source_f1", "sentence_f1"),
+        "emergent": ("accuracy",),
+        "fnc1": ("related_macro_f1", "macro_f1_4class", "fnc_score"),
+    }.items():
+        section = results[name]
+        for key in keys:
+            assert 0.0 <= section[key] <= 1.0, (name, key)
+            if key != "baseline_f1":
+                assert 0.0 <= section["rules_baseline"][key] <= 1.0, (name, key)
     conll = results["conll2010"]
-    assert conll["n"] == 4 and conll["n_uncertain"] == 2
-    assert conll["precision"] == pytest.approx(2 / 3) and conll["recall"] == 1.0
-    emergent = results["emergent"]
-    assert emergent["n"] == 3  # claim c1 is dev, c2 is test
-    assert emergent["accuracy"] == 1.0
+    assert conll["n"] == 4 and conll["n_uncertain"] == 2 and conll["baseline_f1"] == pytest.approx(2 / 3)
+    assert results["emergent"]["n"] == 3 and results["emergent"]["rules_baseline"]["accuracy"] == 1.0
     polnear = results["polnear"]
-    assert polnear["n"] == 1 and polnear["n_gold_cues"] == 1
-    assert polnear["cue_recall"] == 1.0 and polnear["source_recall"] == 1.0
+    assert polnear["n"] == 1 and polnear["rules_baseline"]["cue_recall"] == 1.0
+    assert polnear["annotator_alpha"] == 0.754
     fnc = results["fnc1"]
-    assert fnc["n"] == 2 and fnc["n_bodies"] == 2  # unrelated pair and test body 7 left out
-    assert fnc["f1_per_stance"]["agree"] == 1.0 and fnc["f1_per_stance"]["discuss"] == 1.0
+    assert fnc["n"] == 4 and fnc["n_related"] == 3 and fnc["n_bodies"] == 3
     assert results["tagger"]["sentences"] > 0
+    assert "train splits only" in results["protocol"]
 
-    console = Console(record=True, width=140)
+    console = Console(record=True, width=200)
     render_claims_table(console, results)
     shown = console.export_text()
-    for anchor in ("0.733", "~0.82", "0.68 lexicon", "~0.60"):
+    for anchor in ("0.733", "0.754", "~0.47", "0.8268", ">= 0.85", "rules"):
         assert anchor in shown
+
+    dev = evaluate_claims(tmp_path, split="dev")
+    assert "in_sample" in dev["conll2010"] and "in_sample" in dev["emergent"]
+    assert dev["emergent"]["n"] == 1  # the dev claim of train.csv (every 5th claim id: d0)
 
 
 def test_missing_data_and_bad_arguments_are_user_errors(tmp_path: Path) -> None:

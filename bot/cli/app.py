@@ -35,6 +35,8 @@ eval_app = typer.Typer(no_args_is_help=True, help="Measure factdesk on public ev
 app.add_typer(eval_app, name="eval")
 feeds_app = typer.Typer(no_args_is_help=True, help="The RSS and Atom feeds factdesk follows.")
 app.add_typer(feeds_app, name="feeds")
+train_app = typer.Typer(no_args_is_help=True, help="Train factdesk's small models on public data.")
+app.add_typer(train_app, name="train")
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
 log = logging.getLogger("factdesk")
@@ -267,7 +269,7 @@ def eval_claims(
     split: Annotated[str, typer.Option(help="test (reported figures) or dev (for development).")] = "test",
     limit: Annotated[int | None, typer.Option(help="At most this many items per data set (quick runs).")] = None,
 ) -> None:
-    """Claim-status tagging on CoNLL-2010, Emergent, PolNeAR and FNC-1."""
+    """Claim-status tagging on CoNLL-2010, PolNeAR, Emergent and FNC-1, with the rules alone beside."""
     import json
 
     from evaluation.claims import evaluate_claims, render_claims_table
@@ -277,6 +279,34 @@ def eval_claims(
         sys.stdout.write(json.dumps(results, indent=2) + "\n")
     else:
         render_claims_table(console, results)
+
+
+@train_app.command("claims")
+def train_claims(
+    data: Annotated[Path, typer.Option(help="Folder with the public data sets.")] = Path("../shared/data"),
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the models (default: the package's index/claims/models).")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Train only these parts: attribution, hedge, emergent, fnc.")
+    ] = None,
+    cache: Annotated[Path | None, typer.Option(help="Keep parses here between runs (outside the repository).")] = None,
+) -> None:
+    """Retrain the claim models (attribution CRF, hedge, headline and body stance) from train splits."""
+    import json
+
+    from evaluation.claims_training import PARTS
+    from evaluation.claims_training import train_claims as train
+    from index.claims.learned.models import MODELS
+
+    report = train(
+        data,
+        out or MODELS,
+        parts=only or PARTS,
+        cache=cache,
+        progress=lambda line: errors.print(line, markup=False, highlight=False),
+    )
+    sys.stdout.write(json.dumps(report, indent=2, default=str) + "\n")
 
 
 @eval_app.command("rtqa")
