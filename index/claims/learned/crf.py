@@ -17,6 +17,7 @@ From the labels this module reads the sentence-level facts the product needs:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,6 +93,9 @@ class AttributionCRF:
 
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(model))
+        # A crfsuite tagger keeps the sequence it is tagging inside itself: one at a time (the
+        # Discord bot indexes from threads).
+        self._lock = threading.Lock()
         self.rule_features = rule_features
         self.clusters = clusters
 
@@ -110,7 +114,9 @@ class AttributionCRF:
         return token_features(start, end, arrays, tags)
 
     def read(self, start: int, end: int, arrays: DocArrays, analysis: SentenceAnalysis) -> SentenceLabels:
-        labels: list[str] = self.tagger.tag(self.features(start, end, arrays, analysis))
+        features = self.features(start, end, arrays, analysis)
+        with self._lock:
+            labels: list[str] = self.tagger.tag(features)
         return read_labels(start, end, labels, arrays)
 
 
