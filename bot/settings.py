@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.answering.config import AnswerConfig, AnswerMode
@@ -22,6 +22,13 @@ _INDEX = IndexConfig(corpus_dir=Path("corpus"), data_dir=Path(".factdesk"))
 _ANSWER = AnswerConfig()
 _DISCORD = DiscordConfig()
 _FETCH = FetchConfig(corpus_dir=_INDEX.corpus_dir, data_dir=_INDEX.data_dir)
+
+
+def _partition(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    worker, workers = (int(part) for part in value.split("/"))
+    return worker, workers
 
 
 class Settings(BaseSettings):
@@ -41,6 +48,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=_INDEX.chunk_overlap, ge=0, le=100)
     threads: int | None = Field(default=_INDEX.threads, ge=1, le=64)
     index_batch_articles: int = Field(default=_INDEX.batch_articles, ge=1, le=1000)  # articles embedded per write
+    # "k/n": this indexer is worker k of n sharing one Chroma server (docs/scaling.md).
+    partition: str | None = Field(default=None, pattern=r"^\d{1,3}/\d{1,3}$")
+    # Comma-separated data folders of other writers whose keyword indexes to search too.
+    keyword_snapshots: str | None = None
 
     # Answering.
     llm: AnswerMode = _ANSWER.mode
@@ -73,6 +84,15 @@ class Settings(BaseSettings):
     discord_channel_rate: int = Field(default=_DISCORD.channel_rate, ge=1)
     discord_rate_window_s: float = Field(default=_DISCORD.rate_window_s, gt=0)
 
+    @field_validator("partition")
+    @classmethod
+    def _worker_in_range(cls, value: str | None) -> str | None:
+        if value is not None:
+            worker, workers = (int(part) for part in value.split("/"))
+            if not 1 <= worker <= workers:
+                raise ValueError(f"worker {worker} of {workers}: the first number must be from 1 to the second")
+        return value
+
     def index_config(self) -> IndexConfig:
         return IndexConfig(
             corpus_dir=self.corpus_dir,
@@ -86,6 +106,8 @@ class Settings(BaseSettings):
             chunk_overlap=self.chunk_overlap,
             threads=self.threads,
             batch_articles=self.index_batch_articles,
+            partition=_partition(self.partition),
+            keyword_snapshots=tuple(Path(p.strip()) for p in (self.keyword_snapshots or "").split(",") if p.strip()),
         )
 
     def answer_config(self) -> AnswerConfig:

@@ -479,5 +479,7 @@ OPPOSITE_PREDICATES = frozenset(
     ]
 )
 # Words of a question that ask about how things stand now rather than about a past event.
-CURRENT_STATE_WORDS = frozenset(["now", "currently", "still", "today", "yet", "latest", "current", "anymore", "ongoing"])
+CURRENT_STATE_WORDS = frozenset(
+    ["now", "currently", "still", "today", "yet", "latest", "current", "anymore", "ongoing"]
+)
 PRESENT_AUXILIARIES = frozenset(["is", "are", "does", "do", "has", "have", "can"])
