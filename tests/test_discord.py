@@ -40,9 +40,9 @@ from bot.discord.handlers import (
     handle_status,
     is_addressed_to,
 )
-from bot.discord.limits import RateLimiter
 from bot.discord.watching import CorpusWatcher
 from bot.errors import UserError
+from bot.limits import RateLimiter
 from bot.settings import Settings
 from index.build import IndexReport, update_index
 from index.claims.status import ClaimStatus
