@@ -234,8 +234,9 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 @dataclass
 class Served:
-    """A running `factdesk serve`: its address, process and log (stdout and stderr)."""
+    """A running `factdesk serve`: its folder (corpus, data), address, process and log (stdout and stderr)."""
 
+    root: Path
     url: str
     port: int
     process: subprocess.Popen[bytes]
@@ -266,7 +267,7 @@ def factdesk_server(tmp_path: Path, *args: str, env: dict[str, str] | None = Non
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    served = Served(f"http://127.0.0.1:{port}", port, process, log)
+    served = Served(tmp_path, f"http://127.0.0.1:{port}", port, process, log)
     try:
         try:
             wait_for_port(port, timeout=180, process=process)
@@ -275,3 +276,31 @@ def factdesk_server(tmp_path: Path, *args: str, env: dict[str, str] | None = Non
         yield served
     finally:
         served.stop()
+
+
+# Article text that would become markup if a view ever put data into HTML unescaped.
+MARKUP_POSTER = (
+    "The festival poster printed <b>free fish for everyone</b> next to "
+    "<script>document.title='owned'</script> in large letters."
+)
+
+
+@pytest.fixture(scope="session")
+def news_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One `factdesk serve` over the test news plus an article full of markup, indexed by the
+    real command; shared by the HTTP and browser tests (one index, one model load)."""
+    root = tmp_path_factory.mktemp("served")
+    corpus = write_news(root / "corpus")
+    write_article(
+        corpus,
+        "weekly/poster.md",
+        title="Harbor festival <b>poster</b> misprinted",
+        outlet="Harbor Weekly",
+        published="2024-06-01",
+        url="https://weekly.example/poster",
+        body=MARKUP_POSTER + "\nThe printer apologised for the festival poster on Monday.",
+    )
+    indexed = run(root, "index")
+    assert indexed.returncode == 0, indexed.stderr
+    with factdesk_server(root) as served:
+        yield served

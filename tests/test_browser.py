@@ -20,7 +20,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.conftest import factdesk_server, run, write_article, write_news
+from tests.conftest import Served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -35,30 +35,11 @@ FLAGS = (
     "--disable-sync",
     "--window-size=1200,1600",
 )
-# Article text that would be markup if the page ever put data into innerHTML.
-POSTER = (
-    "The festival poster printed <b>free fish for everyone</b> next to "
-    "<script>document.title='owned'</script> in large letters."
-)
 
 
 @pytest.fixture(scope="module")
-def page_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("browser")
-    corpus = write_news(root / "corpus")
-    write_article(
-        corpus,
-        "weekly/poster.md",
-        title="Harbor festival <b>poster</b> misprinted",
-        outlet="Harbor Weekly",
-        published="2024-06-01",
-        url="https://weekly.example/poster",
-        body=POSTER + "\nThe printer apologised for the festival poster on Monday.",
-    )
-    indexed = run(root, "index")
-    assert indexed.returncode == 0, indexed.stderr
-    with factdesk_server(root) as served:
-        yield served.url
+def page_server(news_server: Served) -> str:
+    return news_server.url
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from bot.answering.models import Answer
 from bot.http.app import create_app
 from bot.http.config import NOTES_HEADER, HttpConfig
 from index.errors import IndexEmpty, StoreUnavailable
-from tests.conftest import factdesk_server, free_port, run, write_news
+from tests.conftest import Served, factdesk_server, free_port, run
 from tests.test_discord import fake_engine, make_answer
 from tests.test_layout import HEAVY, modules_loaded_by
 
@@ -35,18 +35,14 @@ QUESTION = "How much will the Harbor Bridge repairs cost?"
 
 
 @pytest.fixture(scope="module")
-def news_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("http")
-    write_news(root / "corpus")
-    indexed = run(root, "index")
-    assert indexed.returncode == 0, indexed.stderr
-    return root
+def news_root(news_server: Served) -> Path:
+    """The folder the shared server runs in: its corpus and data, for the CLI to compare."""
+    return news_server.root
 
 
 @pytest.fixture(scope="module")
-def server(news_root: Path) -> Iterator[str]:
-    with factdesk_server(news_root) as served:
-        yield served.url
+def server(news_server: Served) -> str:
+    return news_server.url
 
 
 # --- the real server over a real index ------------------------------------------------------
@@ -73,7 +69,7 @@ def test_filters_are_the_ask_options(server: str) -> None:
 
 def test_status_has_the_index_status_facts_and_healthz_is_cheap(server: str) -> None:
     status = httpx.get(f"{server}/status").json()
-    assert status["articles"] == 4 and status["chunks"] >= 4
+    assert status["articles"] == 5 and status["chunks"] >= 5
     assert status["embed_model"] == "all-MiniLM-L6-v2" and status["answer_mode"] == "extractive"
     assert status["generation"] and status["updated_at"] and status["update_interrupted"] is False
     assert status["corpus_dir"].endswith("corpus")
