@@ -20,7 +20,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.conftest import Served
+from tests.conftest import Served, factdesk_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -78,6 +78,7 @@ def claims_by_status(result: WebElement) -> dict[str, list[WebElement]]:
 
 def test_the_page_shows_statuses_parties_and_sources(page_server: str, browser: WebDriver, tmp_path: Path) -> None:
     result = ask_in_page(browser, page_server, "How much will the Harbor Bridge repairs cost?")
+    assert not browser.find_element(By.ID, "token-row").is_displayed()  # this server needs no token
     shown = claims_by_status(result)
     assert {"disputed", "confirmed"} <= set(shown), shown
     for status, claims in shown.items():
@@ -124,3 +125,19 @@ def test_a_bad_question_shows_the_servers_message(page_server: str, browser: Web
     state = browser.find_element(By.ID, "state")
     WebDriverWait(browser, 30).until(lambda _: state.text.startswith("Error:"))
     assert "no words" in state.text
+
+
+def test_a_server_with_a_token_gets_it_asked_for(news_server: Served, browser: WebDriver) -> None:
+    with factdesk_server(news_server.root, env={"FACTDESK_HTTP_TOKEN": "page-token"}) as served:
+        browser.get(served.url)
+        assert not browser.find_element(By.ID, "token-row").is_displayed()
+        browser.find_element(By.ID, "question").send_keys("How long will the Harbor Bridge be closed for repairs?")
+        browser.find_element(By.ID, "ask").click()
+        state = browser.find_element(By.ID, "state")
+        WebDriverWait(browser, 60).until(lambda _: state.text.startswith("Error:"))
+        assert state.text == "Error: missing or wrong bearer token"
+        assert browser.find_element(By.ID, "token-row").is_displayed()
+        browser.find_element(By.ID, "token").send_keys("page-token")
+        browser.find_element(By.ID, "ask").click()
+        WebDriverWait(browser, 120).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
+        assert "14 days" in browser.find_element(By.ID, "claims").text and state.text == ""
