@@ -1,4 +1,5 @@
-# factdesk: the Discord bot by default, `docker run IMAGE ask "question"` for one answer.
+# factdesk: the Discord bot by default, `docker run IMAGE ask "question"` for one answer,
+# `serve --host 0.0.0.0` for the HTTP API; compose.yaml runs every role from this one image.
 # Build:  docker build -t factdesk .
 # Run:    docker run -e FACTDESK_DISCORD_TOKEN=... -v "$PWD/corpus:/corpus" -v factdesk-data:/data factdesk
 
@@ -26,12 +27,14 @@ ENV PATH=/opt/factdesk/bin:$PATH \
     FACTDESK_CORPUS_DIR=/corpus \
     FACTDESK_DATA_DIR=/data
 RUN groupadd --system --gid 10001 factdesk && useradd --system --uid 10001 --gid factdesk --home-dir /data factdesk \
-    && mkdir -p /corpus /data && chown factdesk:factdesk /corpus /data
+    && mkdir -p /corpus /data /chroma && chown factdesk:factdesk /corpus /data /chroma
 COPY --from=build /opt/factdesk /opt/factdesk
 COPY --chown=10001:10001 corpus /corpus
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/corpus", "/data"]
+# factdesk serve (the HTTP API and its page).
+EXPOSE 8080
 # The status command opens the index without loading any model: cheap enough to run often.
 HEALTHCHECK --interval=60s --timeout=20s --start-period=120s --retries=3 \
     CMD ["factdesk", "index", "--status"]

@@ -1,7 +1,7 @@
 """The one place configuration is read: `FACTDESK_*` environment variables and a `.env` file.
 
 `Settings` builds the frozen configs each part needs (`index_config`, `answer_config`,
-`discord_config`), so the answering core never sees the Discord token and every default is
+`discord_config`, `http_config`), so the answering core never sees the Discord token and every default is
 written once, in the config class that uses it. Importing this module loads no model, store or
 llama-index: the CLI reads settings before it knows whether it needs any of them.
 """
@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.answering.config import AnswerConfig, AnswerMode
 from bot.discord.config import DiscordConfig
+from bot.http.config import HttpConfig
 from index.config import IndexConfig
 from index.feeds.config import FetchConfig
 
@@ -22,6 +23,7 @@ _INDEX = IndexConfig(corpus_dir=Path("corpus"), data_dir=Path(".factdesk"))
 _ANSWER = AnswerConfig()
 _DISCORD = DiscordConfig()
 _FETCH = FetchConfig(corpus_dir=_INDEX.corpus_dir, data_dir=_INDEX.data_dir)
+_HTTP = HttpConfig()
 
 
 def _partition(value: str | None) -> tuple[int, int] | None:
@@ -83,6 +85,17 @@ class Settings(BaseSettings):
     discord_user_rate: int = Field(default=_DISCORD.user_rate, ge=1)
     discord_channel_rate: int = Field(default=_DISCORD.channel_rate, ge=1)
     discord_rate_window_s: float = Field(default=_DISCORD.rate_window_s, gt=0)
+    discord_guild_id: int | None = _DISCORD.guild_id
+
+    # The HTTP server (`factdesk serve`).
+    http_host: str = _HTTP.host
+    http_port: int = Field(default=_HTTP.port, ge=1, le=65535)
+    http_token: SecretStr | None = _HTTP.token
+    http_max_request_bytes: int = Field(default=_HTTP.max_request_bytes, ge=1_024)
+    http_rate: int = Field(default=_HTTP.rate, ge=1)
+    http_rate_window_s: float = Field(default=_HTTP.rate_window_s, gt=0)
+    # `factdesk ask` posts to this running server (http://host:port) instead of loading models.
+    server: str | None = None
 
     @field_validator("partition")
     @classmethod
@@ -148,4 +161,15 @@ class Settings(BaseSettings):
             user_rate=self.discord_user_rate,
             channel_rate=self.discord_channel_rate,
             rate_window_s=self.discord_rate_window_s,
+            guild_id=self.discord_guild_id,
+        )
+
+    def http_config(self) -> HttpConfig:
+        return HttpConfig(
+            host=self.http_host,
+            port=self.http_port,
+            token=self.http_token,
+            max_request_bytes=self.http_max_request_bytes,
+            rate=self.http_rate,
+            rate_window_s=self.http_rate_window_s,
         )
