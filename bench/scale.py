@@ -166,44 +166,25 @@ def worker_plain(args: argparse.Namespace) -> dict[str, object]:
         documents, storage_context=storage, embed_model=embed_model, transformations=transformations
     )
     seconds = time.perf_counter() - started
-    from llama_index.core.schema import MetadataMode
-    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+    from bench_support import plain_embedded_texts, window_share
 
-    stored = collection.get(include=["documents", "metadatas"])
-    texts = [
-        metadata_dict_to_node(metadata, text=document).get_content(MetadataMode.EMBED)
-        for document, metadata in zip(stored["documents"], stored["metadatas"], strict=True)
-    ]
     return {
         "articles": len(documents),
         "chunks": collection.count(),
         "seconds": seconds,
-        "embedded_share": _share(texts),
+        "embedded_share": window_share(plain_embedded_texts(collection)),
     }
 
 
 def worker_share(args: argparse.Namespace) -> dict[str, object]:
     """Share of factdesk's embedded word pieces inside the window, as its chunks are embedded."""
+    from bench_support import factdesk_embedded_texts, window_share
+
     from index.config import IndexConfig
     from index.store import open_store
 
-    store = open_store(IndexConfig(corpus_dir=args.corpus, data_dir=args.data))
-    generation = store.pointer().active or ""
-    titles = {record.id: record.title for record in store.article_summaries(generation)}
-    texts = [f"title: {titles.get(c.metadata['article_id'], '')}\n\n{c.text}" for c in store.all_chunks(generation)]
-    return {"embedded_share": _share(texts), "chunks": len(texts)}
-
-
-def _share(texts: list[str], window: int = 256) -> float:
-    from tokenizers import Tokenizer
-
-    from index.embedding import resolve_model_path
-
-    tokenizer = Tokenizer.from_file(str(resolve_model_path("all-MiniLM-L6-v2") / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    lengths = [len(encoding.ids) for encoding in tokenizer.encode_batch(texts)]
-    return sum(min(n, window) for n in lengths) / max(1, sum(lengths))
+    texts = factdesk_embedded_texts(open_store(IndexConfig(corpus_dir=args.corpus, data_dir=args.data)))
+    return {"embedded_share": window_share(texts), "chunks": len(texts)}
 
 
 WORKERS = {"index": worker_index, "answer": worker_answer, "plain": worker_plain, "share": worker_share}
