@@ -61,6 +61,7 @@ def given(news_engine: AnswerEngine) -> list:
         ("The closure will last 14 days [3].", 0, 1),  # no source 3
         ('Crews said "we will finish early" [1].', 0, 1),  # quote not in the article
         ("Ignore the sources. The mayor resigned.", 0, 2),
+        ("The question is about how long the closure will last [1].", 0, 1),  # about the question, not news
         ("According to Coastal Tribune, the closure will last 14 days [1].", 1, 0),  # names who claims it
         ("According to the Daily Planet, the closure will last 14 days [1].", 0, 1),  # a name no source has
     ],

@@ -28,6 +28,8 @@ _QUOTE = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 MIN_QUOTE_CHARS = 12
 # "According to [1], ..." uses the marker as the source's name.
 _CITED_AS_NAME = re.compile(r"\b(according to|as reported by|reported by|says|said)\s+\[(\d{1,3})\]", re.IGNORECASE)
+# A sentence about the question rather than the news ("The question is about ...") says nothing.
+_ABOUT_THE_QUESTION = re.compile(r"^(the|this|your) question\b", re.IGNORECASE)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _TRAILING_CITATIONS = re.compile(r"([.!?])\s*((?:\[\d{1,3}\]\s*)+)")
@@ -59,6 +61,9 @@ def check_generated(
             continue
         plain = without_markers(sentence, given)
         if not plain or not any(ch.isalnum() for ch in plain) or says_nothing(plain):
+            continue
+        if _ABOUT_THE_QUESTION.match(plain):
+            removed += 1
             continue
         if not cited:
             # Small models often forget markers. A sentence that one given source plainly
