@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    venv + install + index corpus/ + ask a sample question (embedded Chroma, bundled models)
-#   make test   venv + install with every extra + lint + the whole test suite (what .ci/run calls)
+#   make test   venv + install with every extra + lint + chromium + the whole test suite (what .ci/run calls)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 QUESTION ?= Why did the US restrict exports of the Mythos model, and is that confirmed?
 SOURCES := index bot evaluation tests bench
 
-.PHONY: run test test-fast lint format setup setup-all bench train-claims clean
+.PHONY: run test test-fast lint format setup setup-all browser bench train-claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,14 @@ format: setup
 	$(BIN)/ruff check --fix $(SOURCES)
 	$(BIN)/ruff format $(SOURCES)
 
-test: setup-all lint
+# The browser test drives Debian's chromium through its chromedriver (root, as CI runs;
+# nothing happens when both are installed).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+test: setup-all lint browser
 	$(BIN)/python -m pytest
 
 # The fast lane for development: every test not marked slow (no language model, no large index).

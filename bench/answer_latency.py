@@ -1,20 +1,23 @@
 """Warm latency of `answer_question` per answer mode, against plain llama-index retrieval.
 
     .venv/bin/python bench/answer_latency.py                    # seed corpus + 200 generated articles
-    .venv/bin/python bench/answer_latency.py --articles 2000 --modes extractive llama-cpp
+    .venv/bin/python bench/answer_latency.py --articles 2000 --modes extractive local
     .venv/bin/python bench/answer_latency.py --rtqa .factdesk/eval-rtqa-test-full   # a RealTimeQA index
+    ... --out bench/results/answer_latency.json                                      # also write JSON
 
 With --rtqa, the index `factdesk eval rtqa` built is measured as it is (nothing re-indexed),
 with 20 of the quiz questions that run evaluated, so their articles are in the index.
 
-The baseline in the same run is a plain llama-index dense retriever on the same Chroma
-collection (top 8, no sentences, no statuses, no checks): what answering adds on top of
-vector search. Prints p50/p95 in milliseconds and the process's resident memory.
+The baseline in the same run is plain dense vector search on the same Chroma collection with
+the same query embedder (top 8 chunks, no keywords, sentences, statuses or checks): what
+answering adds on top of vector search. Prints p50/p95 in milliseconds and the process's
+resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import resource
 import shutil
@@ -77,11 +80,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rtqa", type=Path, help="work folder of a `factdesk eval rtqa` run, measured as it is")
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data", help="public data sets (--rtqa)")
+    parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
 
     from generated_news import write_corpus
-    from llama_index.core import VectorStoreIndex
-    from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from bot.answering.config import AnswerMode
     from bot.answering.engine import AnswerEngine
@@ -119,10 +121,11 @@ def main() -> None:
         print(f"loading the bot and its first answer (models, keyword index over all chunks): {cold:.1f} s")
 
         store = engine.searcher.store
-        baseline = VectorStoreIndex.from_vector_store(
-            ChromaVectorStore(chroma_collection=store.chunks(store.pointer().active)),
-            embed_model=engine.searcher.embedder.model,  # type: ignore[attr-defined]
-        ).as_retriever(similarity_top_k=8)
+        chunks = store.chunks(store.pointer().active or "")
+        embedder = engine.searcher.embedder
+
+        def baseline(question: str) -> object:
+            return chunks.query(query_embeddings=[embedder.embed_query(question)], n_results=8)
 
         def time_calls(call) -> tuple[list[float], list[float]]:
             """First round: questions never asked before; later rounds: the same questions again."""
@@ -137,7 +140,7 @@ def main() -> None:
             return first, repeated
 
         rows = []
-        for name, call in [("plain llama-index dense retrieval (baseline)", baseline.retrieve)] + [
+        for name, call in [("plain dense vector search, top 8 (baseline)", baseline)] + [
             (f"factdesk answer_question ({mode})", partial(_ask, engine=engine, mode=AnswerMode(mode)))
             for mode in args.modes
         ]:
@@ -154,6 +157,27 @@ def main() -> None:
             f"{statistics.fmean(timings):8.1f}"
         )
     print(f"\npeak resident memory of this process (index, models, answers): {rss:,.0f} MB")
+    if args.out:
+        result = {
+            "command": " ".join(sys.argv),
+            "articles": status.articles,
+            "chunks": status.chunks,
+            "threads": args.threads,
+            "load_and_first_answer_s": round(cold, 2),
+            "peak_rss_mb": round(rss),
+            "paths": [
+                {
+                    "path": name,
+                    "calls": len(timings),
+                    "p50_ms": round(percentile(timings, 0.5), 1),
+                    "p95_ms": round(percentile(timings, 0.95), 1),
+                    "mean_ms": round(statistics.fmean(timings), 1),
+                }
+                for name, timings in rows
+            ],
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

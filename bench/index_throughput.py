@@ -68,17 +68,16 @@ def worker_factdesk(corpus: Path, data: Path, threads: int) -> dict:
     report = update_index(config)
     seconds = time.perf_counter() - started
     peak = peak_mb()
-    from bench_support import window_share
+    from bench_support import factdesk_embedded_texts, window_share
 
     from index.store import open_store
 
-    store = open_store(config)
     return {
         "articles": len(report.added),
         "chunks": report.chunks_written,
         "seconds": seconds,
         "peak_mb": peak,
-        "embedded_share": window_share(store.chunks(store.pointer().active)),
+        "embedded_share": window_share(factdesk_embedded_texts(open_store(config))),
     }
 
 
@@ -119,14 +118,14 @@ def worker_plain(corpus: Path, data: Path, threads: int) -> dict:
     VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=embed_model)
     seconds = time.perf_counter() - started
     peak = peak_mb()
-    from bench_support import window_share
+    from bench_support import plain_embedded_texts, window_share
 
     return {
         "articles": len(documents),
         "chunks": collection.count(),
         "seconds": seconds,
         "peak_mb": peak,
-        "embedded_share": window_share(collection),
+        "embedded_share": window_share(plain_embedded_texts(collection)),
     }
 
 

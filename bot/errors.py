@@ -1,6 +1,6 @@
 """The one table of known failures and what people are told about them, shared by every view.
 
-A known failure becomes one line (CLI) or one reply (Discord), never a traceback. `message` is
+A known failure becomes one line (CLI), one reply (Discord) or one JSON error (HTTP), never a traceback. `message` is
 for whoever runs factdesk (it may name a server or a folder); `public` is what a chat user sees,
 who needs to know what happened, not where the store lives. Anything not in the table is an
 internal error: the view logs it with an incident id and shows the id.
@@ -28,6 +28,9 @@ class KnownError:
     public: Callable[[BaseException], str] | None = None
     # Also logged with an incident id (the operator may need the details).
     incident: bool = False
+    # The service's state, not the request, is at fault: the same request may succeed later
+    # (HTTP answers 503, not 400).
+    service_side: bool = False
 
 
 KNOWN_ERRORS: tuple[KnownError, ...] = (
@@ -35,15 +38,28 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
     KnownError(
         (IndexEmpty,),
         public=lambda _: "Nothing is indexed yet, so I cannot answer. An administrator can run `/reindex`.",
+        service_side=True,
     ),
     KnownError(
         (StoreUnavailable,),
         public=lambda _: "The article index cannot be reached right now.",
         incident=True,
+        service_side=True,
     ),
-    KnownError((IndexerBusy,), public=lambda _: "Another re-index is running; try again when it has finished."),
-    KnownError((EmbedModelError,), public=lambda _: "The embedding model is not available.", incident=True),
-    KnownError((LLMUnavailable,), public=lambda _: "The configured language model is not available.", incident=True),
+    KnownError(
+        (IndexerBusy,),
+        public=lambda _: "Another re-index is running; try again when it has finished.",
+        service_side=True,
+    ),
+    KnownError(
+        (EmbedModelError,), public=lambda _: "The embedding model is not available.", incident=True, service_side=True
+    ),
+    KnownError(
+        (LLMUnavailable,),
+        public=lambda _: "The configured language model is not available.",
+        incident=True,
+        service_side=True,
+    ),
     KnownError((UserError,)),
 )
 

@@ -1,7 +1,7 @@
 """The one place configuration is read: `FACTDESK_*` environment variables and a `.env` file.
 
 `Settings` builds the frozen configs each part needs (`index_config`, `answer_config`,
-`discord_config`), so the answering core never sees the Discord token and every default is
+`discord_config`, `http_config`), so the answering core never sees the Discord token and every default is
 written once, in the config class that uses it. Importing this module loads no model, store or
 llama-index: the CLI reads settings before it knows whether it needs any of them.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.answering.config import AnswerConfig, AnswerMode
 from bot.discord.config import DiscordConfig
+from bot.http.config import HttpConfig
 from index.config import IndexConfig
 from index.feeds.config import FetchConfig
 
@@ -22,6 +23,14 @@ _INDEX = IndexConfig(corpus_dir=Path("corpus"), data_dir=Path(".factdesk"))
 _ANSWER = AnswerConfig()
 _DISCORD = DiscordConfig()
 _FETCH = FetchConfig(corpus_dir=_INDEX.corpus_dir, data_dir=_INDEX.data_dir)
+_HTTP = HttpConfig()
+
+
+def _partition(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    worker, workers = (int(part) for part in value.split("/"))
+    return worker, workers
 
 
 class Settings(BaseSettings):
@@ -41,6 +50,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=_INDEX.chunk_overlap, ge=0, le=100)
     threads: int | None = Field(default=_INDEX.threads, ge=1, le=64)
     index_batch_articles: int = Field(default=_INDEX.batch_articles, ge=1, le=1000)  # articles embedded per write
+    # "k/n": this indexer is worker k of n sharing one Chroma server (docs/scaling.md).
+    partition: str | None = Field(default=None, pattern=r"^\d{1,3}/\d{1,3}$")
+    # Comma-separated data folders of other writers whose keyword indexes to search too.
+    keyword_snapshots: str | None = None
 
     # Answering.
     llm: AnswerMode = _ANSWER.mode
@@ -72,6 +85,26 @@ class Settings(BaseSettings):
     discord_user_rate: int = Field(default=_DISCORD.user_rate, ge=1)
     discord_channel_rate: int = Field(default=_DISCORD.channel_rate, ge=1)
     discord_rate_window_s: float = Field(default=_DISCORD.rate_window_s, gt=0)
+    discord_guild_id: int | None = _DISCORD.guild_id
+
+    # The HTTP server (`factdesk serve`).
+    http_host: str = _HTTP.host
+    http_port: int = Field(default=_HTTP.port, ge=1, le=65535)
+    http_token: SecretStr | None = _HTTP.token
+    http_max_request_bytes: int = Field(default=_HTTP.max_request_bytes, ge=1_024)
+    http_rate: int = Field(default=_HTTP.rate, ge=1)
+    http_rate_window_s: float = Field(default=_HTTP.rate_window_s, gt=0)
+    # `factdesk ask` posts to this running server (http://host:port) instead of loading models.
+    server: str | None = None
+
+    @field_validator("partition")
+    @classmethod
+    def _worker_in_range(cls, value: str | None) -> str | None:
+        if value is not None:
+            worker, workers = (int(part) for part in value.split("/"))
+            if not 1 <= worker <= workers:
+                raise ValueError(f"worker {worker} of {workers}: the first number must be from 1 to the second")
+        return value
 
     def index_config(self) -> IndexConfig:
         return IndexConfig(
@@ -86,6 +119,8 @@ class Settings(BaseSettings):
             chunk_overlap=self.chunk_overlap,
             threads=self.threads,
             batch_articles=self.index_batch_articles,
+            partition=_partition(self.partition),
+            keyword_snapshots=tuple(Path(p.strip()) for p in (self.keyword_snapshots or "").split(",") if p.strip()),
         )
 
     def answer_config(self) -> AnswerConfig:
@@ -126,4 +161,15 @@ class Settings(BaseSettings):
             user_rate=self.discord_user_rate,
             channel_rate=self.discord_channel_rate,
             rate_window_s=self.discord_rate_window_s,
+            guild_id=self.discord_guild_id,
+        )
+
+    def http_config(self) -> HttpConfig:
+        return HttpConfig(
+            host=self.http_host,
+            port=self.http_port,
+            token=self.http_token,
+            max_request_bytes=self.http_max_request_bytes,
+            rate=self.http_rate,
+            rate_window_s=self.http_rate_window_s,
         )

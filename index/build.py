@@ -78,6 +78,8 @@ def update_index(
     """
     started = time.perf_counter()
     store = store or open_store(config)
+    if config.partition is not None:
+        return _update_partition(config, store, rebuild=rebuild, progress=progress, started=started)
     pointer = store.pointer()
     notes: list[str] = []
     if pointer.active and not rebuild:
@@ -166,7 +168,91 @@ def update_index(
 
 def _scan(config: IndexConfig, store: IndexStore, generation: str | None) -> CorpusScan:
     held = store.catalog_paths(generation) if generation else {}
-    return scan_corpus(config.corpus_dir, max_bytes=config.max_article_bytes, indexed_paths=held)
+    scan = scan_corpus(config.corpus_dir, max_bytes=config.max_article_bytes, indexed_paths=held)
+    if config.partition is None:
+        return scan
+    return CorpusScan(tuple(a for a in scan.articles if config.owns(a.id)), scan.problems)
+
+
+def shared_generation(config: IndexConfig) -> str:
+    """The one generation partitioned workers all write: a name each derives alone."""
+    return f"{config.collection}-gshared"
+
+
+def _update_partition(
+    config: IndexConfig,
+    store: IndexStore,
+    *,
+    rebuild: bool,
+    progress: ProgressCallback | None,
+    started: float,
+) -> IndexReport:
+    """One worker's share of an index that several write at once (articles partitioned by id).
+
+    Each worker adds, updates and removes only the articles it owns, in a generation all of them
+    share; an interrupted update is marked in the worker's own data folder (the shared pointer
+    cannot say which worker was interrupted) and repaired for its own articles only. A rebuild
+    would take the index from the other workers: it is refused.
+    """
+    from index.errors import PartitionError
+
+    if rebuild:
+        raise PartitionError(
+            "a rebuild replaces every worker's articles: stop the workers and rebuild without a partition"
+        )
+    generation = shared_generation(config)
+    pointer = store.pointer()
+    if pointer.active not in (None, generation):
+        raise PartitionError(
+            f"the store serves {pointer.active}, which a single indexer wrote: start partitioned workers on a "
+            "store of their own (another collection name)"
+        )
+    store.chunks(generation), store.catalog(generation)
+    current = {i: h for i, h in store.catalog_hashes(generation).items() if config.owns(i)}
+    scan = _scan(config, store, generation)
+    if set(current) - {article.id for article in scan.articles}:
+        scan = _scan(config, store, generation)
+    wanted = {article.id: article for article in scan.articles}
+    added = tuple(sorted(set(wanted) - set(current)))
+    removed = tuple(sorted(set(current) - set(wanted)))
+    updated = tuple(sorted(i for i in set(wanted) & set(current) if wanted[i].content_hash != current[i]))
+    skipped = tuple(sorted(i for i in set(wanted) & set(current) if wanted[i].content_hash == current[i]))
+    report = IndexReport(added=added, updated=updated, removed=removed, skipped=skipped, problems=scan.problems)
+    marker = config.data_dir / "update-in-progress"
+    keywords = KeywordIndex(keyword_folder(config.data_dir, generation))
+    notes: list[str] = []
+    written = _Written()
+    try:
+        recovered = 0
+        if marker.exists():
+            recovered = _repair(store, keywords, generation, owned=config.owns)
+            notes.append(f"recovered from an interrupted update: removed {recovered} stale chunks")
+        if added or updated or removed:
+            marker.touch()
+            written = _embed_articles(
+                store, keywords, config, generation, [wanted[i] for i in added + updated], progress, {}
+            )
+            failed = {problem.path for problem in written.failed}
+            for article_id in updated:
+                if wanted[article_id].path not in failed:
+                    store.delete_stale_chunks(generation, article_id, wanted[article_id].content_hash)
+                    keywords.delete_stale(article_id, wanted[article_id].content_hash)
+            store.delete_articles(generation, removed)
+            keywords.delete_articles(removed)
+        marker.unlink(missing_ok=True)
+        if pointer.active != generation or added or updated or removed:
+            store.set_pointer(generation, embed_model=config.embed_model, dirty=False)  # readers see a new version
+    finally:
+        keywords.close()
+    return _finish(
+        report,
+        started,
+        generation=generation,
+        chunks=written.chunks,
+        recovered=recovered,
+        failed=written.failed,
+        notes=notes,
+    )
 
 
 def _finish(
@@ -337,10 +423,12 @@ def _refresh_reprints(
     store.set_reprints(generation, changes)
 
 
-def _repair(store: IndexStore, keywords: KeywordIndex, generation: str) -> int:
-    """Make both stores hold exactly the versions the catalog vouches for."""
-    recovered = store.sweep(generation)
-    catalog = store.catalog_hashes(generation)
+def _repair(
+    store: IndexStore, keywords: KeywordIndex, generation: str, owned: Callable[[str], bool] | None = None
+) -> int:
+    """Make both stores hold exactly the versions the catalog vouches for (of the owned articles)."""
+    recovered = store.sweep(generation, owned=owned)
+    catalog = {i: h for i, h in store.catalog_hashes(generation).items() if owned is None or owned(i)}
     held = keywords.versions()
     stale = {(article_id, digest) for article_id, digest in held if catalog.get(article_id) != digest}
     for article_id, digest in stale:

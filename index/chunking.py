@@ -29,11 +29,15 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        """What is embedded: the title (context the chunk leaves implicit) and the text.
+        return embedding_input(self.article.meta.title, self.text)
 
-        The layout is llama-index's default metadata template, which the index was built with.
-        """
-        return f"title: {self.article.meta.title}\n\n{self.text}"
+
+def embedding_input(title: str, text: str) -> str:
+    """What is embedded for a chunk: the title (context the chunk leaves implicit) and the text.
+
+    The layout is llama-index's default metadata template, which the index was built with.
+    """
+    return f"title: {title}\n\n{text}"
 
 
 @lru_cache(maxsize=4)

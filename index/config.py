@@ -6,6 +6,7 @@ this module loads nothing heavy: `factdesk --help` and the settings must stay fa
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,20 @@ class IndexConfig:
     chunk_overlap: int = 30
     threads: int | None = None
     batch_articles: int = 32
+    # Worker k of n (1-based) when several indexers share one Chroma server: each owns the
+    # articles whose id hashes to it, from one shared corpus or disjoint ones (docs/scaling.md).
+    partition: tuple[int, int] | None = None
+    # Keyword indexes of other writers to search too (their data folders, or read-only copies of
+    # them): an answering replica beside partitioned workers reads each worker's keywords.
+    keyword_snapshots: tuple[Path, ...] = ()
+
+    def owns(self, article_id: str) -> bool:
+        """Whether this writer indexes the article: always, unless the articles are partitioned."""
+        if self.partition is None:
+            return True
+        worker, workers = self.partition
+        digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(digest, "big") % workers == worker - 1
 
     @property
     def store_label(self) -> str:

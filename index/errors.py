@@ -19,3 +19,7 @@ class IndexerBusy(RuntimeError):
 
 class EmbedModelError(RuntimeError):
     """The configured embedding model cannot be found or loaded."""
+
+
+class PartitionError(RuntimeError):
+    """A partitioned worker was asked for something only a sole writer may do."""

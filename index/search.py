@@ -81,18 +81,19 @@ class SearchResults:
 class Searcher:
     """Reads the live generation of one store; safe to share between threads."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder, data_dir: Path) -> None:
+    def __init__(self, store: IndexStore, embedder: Embedder, data_dir: Path, snapshots: Sequence[Path] = ()) -> None:
         self.store = store
         self.embedder = embedder
-        self.data_dir = data_dir
+        # Keyword indexes live in data folders: this process's own, and those of other writers.
+        self.keyword_dirs = (data_dir, *snapshots)
         self._lock = threading.Lock()
-        self._keywords: tuple[str, KeywordIndex | None] | None = None
+        self._keywords: tuple[str, list[KeywordIndex]] | None = None
         self._articles: OrderedDict[tuple[str, str], ArticleRecord] = OrderedDict()
 
     @classmethod
     def open(cls, config: IndexConfig, store: IndexStore | None = None) -> Searcher:
         embedder = load_query_embedder(config.embed_model, config.threads)
-        return cls(store or open_store(config), embedder, config.data_dir)
+        return cls(store or open_store(config), embedder, config.data_dir, config.keyword_snapshots)
 
     def live_generation(self) -> str:
         generation = self.store.pointer().active
@@ -120,33 +121,37 @@ class Searcher:
             rankings.append([hit.chunk_id for hit in hits])
             metadata.update((hit.chunk_id, hit.metadata) for hit in hits)
         if mode in ("hybrid", "keyword"):
-            rankings.append(self._keyword_ids(generation, question, depth, filters))
+            rankings.extend(self._keyword_ids(generation, question, depth, filters))
         fused = fuse(rankings)[:depth]
         missing = [chunk_id for chunk_id in fused if chunk_id not in metadata]
         if missing:
             metadata.update(self.store.chunk_metadata(generation, missing))
         return SearchResults(self._passages(generation, fused, metadata, top_k), vector)
 
-    def _keyword_ids(self, generation: str, question: str, depth: int, filters: SearchFilters) -> list[str]:
-        keywords = self._keyword_index(generation)
-        if keywords is None:
-            return []
-        hits = keywords.search(
-            question,
-            limit=depth,
-            outlet=filters.outlet,
-            day_from=filters.published_from.toordinal() if filters.published_from else None,
-            day_to=filters.published_to.toordinal() if filters.published_to else None,
-        )
-        return [hit.chunk_id for hit in hits]
+    def _keyword_ids(self, generation: str, question: str, depth: int, filters: SearchFilters) -> list[list[str]]:
+        """One ranking per keyword index (each partitioned writer keeps its own), fused with the rest."""
+        rankings = []
+        for keywords in self._keyword_indexes(generation):
+            hits = keywords.search(
+                question,
+                limit=depth,
+                outlet=filters.outlet,
+                day_from=filters.published_from.toordinal() if filters.published_from else None,
+                day_to=filters.published_to.toordinal() if filters.published_to else None,
+            )
+            rankings.append([hit.chunk_id for hit in hits])
+        return rankings
 
-    def _keyword_index(self, generation: str) -> KeywordIndex | None:
+    def _keyword_indexes(self, generation: str) -> list[KeywordIndex]:
         with self._lock:
             if self._keywords is None or self._keywords[0] != generation:
-                folder = keyword_folder(self.data_dir, generation)
-                opened = KeywordIndex.open_reader(folder)
-                if opened is None:
-                    log.warning("no keyword index at %s: answering with dense search only", folder)
+                opened = []
+                for data_dir in self.keyword_dirs:
+                    found = KeywordIndex.open_reader(keyword_folder(data_dir, generation))
+                    if found is not None:
+                        opened.append(found)
+                if not opened:
+                    log.warning("no keyword index for %s: answering with dense search only", generation)
                 self._keywords = (generation, opened)
             return self._keywords[1]
 

@@ -355,15 +355,20 @@ class IndexStore:
         where = where_clause({"$and": [{schema.ARTICLE_ID: article_id}, {schema.CONTENT_HASH: {"$ne": keep_hash}}]})
         self._guard(chunks.delete, where=where)
 
-    def sweep(self, generation: str) -> int:
-        """After an interrupted update: drop chunks whose article is gone or has a newer hash."""
+    def sweep(self, generation: str, owned: Callable[[str], bool] | None = None) -> int:
+        """After an interrupted update: drop chunks whose article is gone or has a newer hash.
+
+        `owned`: only articles it accepts (a partitioned worker must not touch the chunks another
+        worker is writing before its catalog record).
+        """
         hashes = self.catalog_hashes(generation)
         chunks = self.chunks(generation)
         stale = [
             chunk_id
             for ids, metadatas, _ in self._pages(chunks, include=["metadatas"])
             for chunk_id, metadata in zip(ids, metadatas, strict=True)
-            if hashes.get(str((metadata or {}).get(schema.ARTICLE_ID))) != (metadata or {}).get(schema.CONTENT_HASH)
+            if (owned is None or owned(str((metadata or {}).get(schema.ARTICLE_ID))))
+            and hashes.get(str((metadata or {}).get(schema.ARTICLE_ID))) != (metadata or {}).get(schema.CONTENT_HASH)
         ]
         for start in range(0, len(stale), WRITE_BATCH):
             batch = stale[start : start + WRITE_BATCH]

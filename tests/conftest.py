@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,20 +122,37 @@ def write_news(folder: Path) -> Path:
 FACTDESK = str(Path(sys.executable).parent / "factdesk")
 
 
-def run(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """The `factdesk` command in a real process, its settings from the environment only."""
-    environment = {
+def factdesk_command(*args: str) -> list[str]:
+    """`factdesk ARGS` as this checkout's code runs it (`python -m`, the console script's entry),
+    whichever checkout the venv's `factdesk` script was installed from."""
+    return [sys.executable, "-m", "bot.cli.app", *args]
+
+
+def factdesk_env(tmp_path: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment `run` gives the command: settings from here only, this checkout first on the path."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("FACTDESK_")},
+        "PYTHONPATH": str(REPO),
         "FACTDESK_DATA_DIR": str(tmp_path / "data"),
         "FACTDESK_CORPUS_DIR": str(tmp_path / "corpus"),
         "FACTDESK_THREADS": "1",
         "COLUMNS": "200",
         **(env or {}),
     }
-    command = [FACTDESK, *args]
-    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+def run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The `factdesk` command in a real process, its settings from the environment only."""
+    return subprocess.run(
+        factdesk_command(*args),
+        cwd=tmp_path,
+        env=factdesk_env(tmp_path, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def make_settings(corpus: Path, data: Path, **overrides: object) -> Settings:
@@ -211,3 +230,77 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@dataclass
+class Served:
+    """A running `factdesk serve`: its folder (corpus, data), address, process and log (stdout and stderr)."""
+
+    root: Path
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, as Docker stops a container; the exit code."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@contextmanager
+def factdesk_server(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """`factdesk serve` in a real process on 127.0.0.1 and a free port, until the block ends."""
+    port = free_port()
+    log = tmp_path / f"serve-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            factdesk_command("serve", "--host", "127.0.0.1", "--port", str(port), *args),
+            cwd=tmp_path,
+            env=factdesk_env(tmp_path, env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    served = Served(tmp_path, f"http://127.0.0.1:{port}", port, process, log)
+    try:
+        try:
+            wait_for_port(port, timeout=180, process=process)
+        except (RuntimeError, TimeoutError) as error:
+            raise AssertionError(f"{error}: {log.read_text(errors='replace')}") from None
+        yield served
+    finally:
+        served.stop()
+
+
+# Article text that would become markup if a view ever put data into HTML unescaped.
+MARKUP_POSTER = (
+    "The festival poster printed <b>free fish for everyone</b> next to "
+    "<script>document.title='owned'</script> in large letters."
+)
+
+
+@pytest.fixture(scope="session")
+def news_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One `factdesk serve` over the test news plus an article full of markup, indexed by the
+    real command; shared by the HTTP and browser tests (one index, one model load)."""
+    root = tmp_path_factory.mktemp("served")
+    corpus = write_news(root / "corpus")
+    write_article(
+        corpus,
+        "weekly/poster.md",
+        title="Harbor festival <b>poster</b> misprinted",
+        outlet="Harbor Weekly",
+        published="2024-06-01",
+        url="https://weekly.example/poster",
+        body=MARKUP_POSTER + "\nThe printer apologised for the festival poster on Monday.",
+    )
+    indexed = run(root, "index")
+    assert indexed.returncode == 0, indexed.stderr
+    with factdesk_server(root) as served:
+        yield served

@@ -8,6 +8,7 @@ watching use real files, the real embedded index and the real model.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import threading
 import time
@@ -40,9 +41,9 @@ from bot.discord.handlers import (
     handle_status,
     is_addressed_to,
 )
-from bot.discord.limits import RateLimiter
 from bot.discord.watching import CorpusWatcher
 from bot.errors import UserError
+from bot.limits import RateLimiter
 from bot.settings import Settings
 from index.build import IndexReport, update_index
 from index.claims.status import ClaimStatus
@@ -70,6 +71,8 @@ class Log:
 
     events: list[str] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
+    threads: list[FakeChannel] = field(default_factory=list)
+    replies: list[FakeMessage] = field(default_factory=list)
 
     def send(self, where: str, content: str, kwargs: dict[str, Any]) -> None:
         self.events.append(where)
@@ -94,8 +97,11 @@ class FakeChannel:
         yield
 
 
+MESSAGE_IDS = itertools.count(700_000_000_000_000_000)
+
+
 class FakeMessage:
-    """A message: sent by the bot (thread opener) or by a user (mentions)."""
+    """A message: sent by the bot (answers, thread opener) or by a user (mentions, replies)."""
 
     def __init__(
         self,
@@ -107,19 +113,24 @@ class FakeMessage:
         mentions: tuple[int, ...] = (),
         role_mentions: tuple[int, ...] = (),
         guild: object | None = None,
+        replying_to: FakeMessage | None = None,
     ) -> None:
         self.log, self.content, self.channel, self.guild = log, content, channel, guild
+        self.id = next(MESSAGE_IDS)
+        self.reference = SimpleNamespace(message_id=replying_to.id) if replying_to else None
         self.author = SimpleNamespace(id=author_id, bot=False)
         self.mentions = [SimpleNamespace(id=user_id) for user_id in mentions]
         self.raw_role_mentions = list(role_mentions)
 
     async def reply(self, content: str, **kwargs: Any) -> FakeMessage:
         self.log.send("reply", content, kwargs)
-        return FakeMessage(self.log, content, channel=self.channel)
+        self.log.replies.append(FakeMessage(self.log, content, channel=self.channel, author_id=BOT_ID))
+        return self.log.replies[-1]
 
     async def create_thread(self, *, name: str, **kwargs: Any) -> FakeChannel:
         self.log.events.append(f"thread:{name}")
-        return FakeChannel(self.log, 5555, name="thread")
+        self.log.threads.append(FakeChannel(self.log, 5555 + len(self.log.threads), name="thread"))
+        return self.log.threads[-1]
 
 
 class FakeResponse:
@@ -175,6 +186,9 @@ class FakeInteraction:
         self.command = None
         self.response = FakeResponse(self.log)
         self.followup = FakeFollowup(self.log, self.channel)
+
+    async def delete_original_response(self) -> None:
+        self.log.events.append("delete_original_response")
 
 
 def run(coroutine: Awaitable[Any]) -> Any:
@@ -294,6 +308,94 @@ def test_ask_can_answer_in_a_thread_it_opens(tmp_path: Path) -> None:
     assert "thread:When does the bridge close?" in interaction.log.events
     assert answer and all(item.where == "thread.send" for item in answer)
     assert "Coastal Tribune" in "\n".join(item.content for item in answer)
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+
+def recording(asked: list[str]) -> Callable[[str, Any], Answer]:
+    def answer(question: str, engine: object) -> Answer:
+        asked.append(question)
+        return make_answer(question=question)
+
+    return answer
+
+
+def test_a_question_in_the_bots_thread_follows_up_on_the_first(tmp_path: Path) -> None:
+    asked: list[str] = []
+    desk = desk_for(tmp_path, recording(asked), discord_use_threads=True)
+    bot = FactdeskBot(desk, watch=False)
+    first = FakeInteraction(channel_id=10)
+    run(command(bot, "ask")(first, question="When does the Harbor Bridge close?"))
+    (thread,) = first.log.threads
+
+    # /ask inside that thread, short and leaning on "it": searched with the first question.
+    inside = FakeInteraction(channel_id=thread.id)
+    run(command(bot, "ask")(inside, question="How long will it last?"))
+    assert asked[-1] == "When does the Harbor Bridge close? How long will it last?"
+    assert "read as a follow-up to “When does the Harbor Bridge close?”" in inside.log.text
+
+    # A mention in the thread: the topic is still the first question, not the combined one.
+    message = FakeMessage(thread.log, f"<@{BOT_ID}> and the ferries?", channel=thread, mentions=(BOT_ID,))
+    run(handle_mention(message, desk, BOT_ID))
+    assert asked[-1] == "When does the Harbor Bridge close? and the ferries?"
+
+    # A long question that stands on its own becomes the thread's new topic.
+    standalone = "How many books did residents donate to the Riverside library reading room?"
+    run(command(bot, "ask")(FakeInteraction(channel_id=thread.id), question=standalone))
+    assert asked[-1] == standalone
+    run(command(bot, "ask")(FakeInteraction(channel_id=thread.id), question="Who gave them?"))
+    assert asked[-1] == f"{standalone} Who gave them?"
+
+    # Elsewhere the same short question is a new question.
+    run(command(bot, "ask")(FakeInteraction(channel_id=11), question="How long will it last?"))
+    assert asked[-1] == "How long will it last?"
+
+
+def test_a_reply_to_an_answer_follows_up_on_its_question(tmp_path: Path) -> None:
+    asked: list[str] = []
+    desk = desk_for(tmp_path, recording(asked))
+    log = Log()
+    channel = FakeChannel(log, 20)
+    asking = f"<@{BOT_ID}> Why did the bridge repair bill climb?"
+    question = FakeMessage(log, asking, channel=channel, mentions=(BOT_ID,))
+    run(handle_mention(question, desk, BOT_ID))
+    (answered,) = log.replies
+
+    follow_up = FakeMessage(log, f"<@{BOT_ID}> who said so?", channel=channel, mentions=(BOT_ID,), replying_to=answered)
+    run(handle_mention(follow_up, desk, BOT_ID))
+    assert asked[-1] == "Why did the bridge repair bill climb? who said so?"
+    unrelated = FakeMessage(log, f"<@{BOT_ID}> who said so?", channel=channel, mentions=(BOT_ID,))
+    run(handle_mention(unrelated, desk, BOT_ID))
+    assert asked[-1] == "who said so?"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "searched"),
+    [
+        ("Why?", "Did the mayor plan to sell the port authority? Why?"),
+        ("Who denied it?", "Did the mayor plan to sell the port authority? Who denied it?"),
+        ("Would selling the port authority to a private operator raise shipping fees for fishermen", None),
+    ],
+)
+def test_short_or_pronoun_follow_ups_take_the_earlier_question(follow_up: str, searched: str | None) -> None:
+    from bot.discord.followups import read_question
+
+    earlier = "Did the mayor plan to sell the port authority?"
+    reading = read_question(follow_up, earlier, max_chars=1000)
+    assert reading.search == (searched or follow_up)
+    assert reading.topic == (earlier if searched else follow_up)
+    too_long = read_question("Why?", "x" * 998, max_chars=1000)
+    assert too_long.search == "Why?" and too_long.follows is None
+
+
+def test_follow_up_memory_is_bounded() -> None:
+    from bot.discord.followups import FollowUps
+
+    memory = FollowUps(capacity=3)
+    for key in range(5):
+        memory.remember(key, f"question {key}")
+    assert len(memory) == 3 and memory.topic([0, 1]) is None and memory.topic([4]) == (4, "question 4")
 
 
 def test_mention_with_a_question_is_answered_like_ask(tmp_path: Path) -> None:
@@ -603,6 +705,8 @@ def test_pipeline_error_gets_a_short_apology_with_an_incident_id(
         reply.content,
     )
     assert found and interaction.log.events[0] == "defer"
+    # Only the asker sees it: the public "thinking" reply is deleted, the apology is ephemeral.
+    assert reply.kwargs["ephemeral"] is True and "delete_original_response" in interaction.log.events
     for leak in ("Traceback", "RuntimeError", "secret"):
         assert leak not in reply.content
     record = next(r for r in caplog.records if found.group(1) in r.getMessage())
@@ -632,6 +736,7 @@ def test_known_failures_get_a_clear_reply(tmp_path: Path, error: Exception, expe
     interaction = FakeInteraction()
     run(handle_ask(interaction, "When does the bridge close?", desk_for(tmp_path, failing)))
     assert interaction.log.sent[0].content.startswith(expected)
+    assert interaction.log.sent[0].kwargs["ephemeral"] is True
 
 
 def test_factdesk_discord_without_a_token_says_so_before_connecting(
@@ -750,3 +855,28 @@ def test_new_article_in_the_watched_folder_becomes_answerable_and_is_announced(t
         assert not desk.watching
 
     run(scenario())
+
+
+# --- registering the commands ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("guild_id", [None, 123_456_789_012_345_678])
+def test_guild_id_registers_the_commands_in_that_server_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guild_id: int | None
+) -> None:
+    bot = FactdeskBot(desk_for(tmp_path, discord_guild_id=guild_id), watch=False)
+    synced: list[object] = []
+
+    async def sync(*, guild: discord.abc.Snowflake | None = None) -> list[object]:
+        synced.append(guild)
+        return []
+
+    monkeypatch.setattr(bot.tree, "sync", sync)
+    run(bot.sync_commands())
+    (target,) = synced
+    if guild_id is None:
+        assert target is None  # global: every server, within the hour Discord takes
+        return
+    assert isinstance(target, discord.Object) and target.id == guild_id
+    copied = {command.name for command in bot.tree.get_commands(guild=target)}
+    assert copied == {"ask", "sources", "status", "reindex"}

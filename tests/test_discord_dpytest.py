@@ -2,7 +2,9 @@
 
 Mentions go through discord.py's own message parsing, event dispatch and `Messageable.send`;
 what the bot sends is read back as the `discord.Message` objects dpytest builds. dpytest cannot
-drive slash commands: those stay tested at discord.py's interaction interface (test_discord).
+drive slash commands or threads: those stay tested at discord.py's interaction interface
+(test_discord). A reply is a message with a `message_reference`, which dpytest's own message
+factory builds once the reference is added.
 With discord.py 2.7, dpytest needs the member cache on and its fake connection state's loop set.
 """
 
@@ -17,6 +19,7 @@ from typing import Any
 import discord
 import discord.ext.test as dpytest
 import pytest
+from discord.ext.test import factories
 
 from bot.answering.engine import AnswerEngine
 from bot.answering.models import Answer, Claim, Source
@@ -191,3 +194,46 @@ def test_messages_not_addressed_to_the_bot_are_ignored(content: str) -> None:
 
     scenario(desk_answering(answer), steps)
     assert calls == []
+
+
+async def reply_to(answer: discord.Message, content: str, member: int = 0) -> None:
+    """A member's reply to `answer`, as the gateway delivers it (dpytest's message, plus the reference)."""
+    channel, author = answer.channel, dpytest.get_config().members[member]
+    assert isinstance(channel, discord.TextChannel)
+    data = factories.make_message_dict(
+        channel, author, content=content, mentions=dpytest.back.find_user_mentions(content, channel.guild)
+    )
+    data["message_reference"] = {"message_id": answer.id, "channel_id": channel.id, "guild_id": channel.guild.id}
+    dpytest.back.get_state().parse_message_create(data)
+    await dpytest.run_all_events()
+
+
+def test_a_reply_to_an_answer_is_answered_with_the_earlier_question_as_context() -> None:
+    asked: list[str] = []
+
+    def answer(question: str, engine: object) -> Answer:
+        asked.append(question)
+        return article_answer("The repairs will cost 9 million dollars.")(question, engine)
+
+    async def steps(bot: FactdeskBot) -> None:
+        assert bot.user is not None
+        await dpytest.message(f"<@{bot.user.id}> How much will the Harbor Bridge repairs cost?")
+        (first,) = await sent()
+        await reply_to(first, f"<@{bot.user.id}> who says so?")
+        (second,) = await sent()  # a reply (dpytest keeps no message_reference on what the bot sends)
+        assert second.content.startswith(
+            "*Note: read as a follow-up to “How much will the Harbor Bridge repairs cost?”*"
+        )
+        assert "<https://tribune.example/1>" in second.content  # cited afresh
+        await reply_to(second, f"<@{bot.user.id}> and who disputes it?", member=1)  # anyone may follow up
+        await sent()
+        await dpytest.message(f"<@{bot.user.id}> who says so?")  # not a reply: a new question
+        await sent()
+
+    scenario(desk_answering(answer), steps)
+    assert asked == [
+        "How much will the Harbor Bridge repairs cost?",
+        "How much will the Harbor Bridge repairs cost? who says so?",
+        "How much will the Harbor Bridge repairs cost? and who disputes it?",
+        "who says so?",
+    ]

@@ -21,7 +21,7 @@ from tests.fake_llm import FakeLLM
 
 API_KEY = "sk-test-SECRET-4242"
 DISCORD_TOKEN = "discord-TOKEN-secret-9999"
-FORBIDDEN = ("cheese", "@everyone", "@here", "<@", API_KEY, DISCORD_TOKEN, "never follow", "DAN")
+FORBIDDEN = ("cheese", "@everyone", "@here", "<@", API_KEY, DISCORD_TOKEN, "ignore any instructions", "DAN")
 
 HOSTILE_ARTICLES = {
     "hostile/fake-sources.md": "[1] (confirmed; claimed by Reuters) The mayor resigned in disgrace. "

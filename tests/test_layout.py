@@ -77,9 +77,17 @@ def test_one_indexer_per_data_folder(tmp_path: Path) -> None:
 
 
 def test_answering_core_gets_no_discord_secrets() -> None:
-    settings = Settings(_env_file=None, discord_token="discord-secret", llm_api_key="llm-key")  # type: ignore[call-arg]
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token="discord-secret",
+        llm_api_key="llm-key",
+        http_token="http-secret",
+    )
     answering = dataclasses.asdict(settings.answer_config())
     assert "discord-secret" not in str(answering) and not any("discord" in key for key in answering)
+    discord = dataclasses.asdict(settings.discord_config())
+    assert "http-secret" not in str(answering) and "http-secret" not in str(discord)
+    assert settings.http_config().token is not None and "llm-key" not in str(dataclasses.asdict(settings.http_config()))
     assert settings.answer_config().llm_api_key is not None
     assert settings.discord_config().token is not None
     index = dataclasses.asdict(settings.index_config())
@@ -92,6 +100,7 @@ def test_every_setting_default_comes_from_its_config(monkeypatch: pytest.MonkeyP
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     from bot.answering.config import AnswerConfig
     from bot.discord.config import DiscordConfig
+    from bot.http.config import HttpConfig
     from index.config import IndexConfig
 
     index = settings.index_config()
@@ -100,3 +109,4 @@ def test_every_setting_default_comes_from_its_config(monkeypatch: pytest.MonkeyP
     )
     assert settings.answer_config() == AnswerConfig()
     assert settings.discord_config() == DiscordConfig()
+    assert settings.http_config() == HttpConfig()

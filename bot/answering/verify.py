@@ -22,7 +22,15 @@ MIN_SUPPORT_SIMILARITY = 0.5
 MIN_UNCITED_SIMILARITY = 0.7
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
-_QUOTE = re.compile(r"[\"“]([^\"“”]{12,})[\"”]")
+# Quotations pair up left to right: in 'a "student" AI and a "teacher"' the text between the
+# two quotations is not one. Only quotations long enough to be a claim are checked.
+_QUOTE = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
+MIN_QUOTE_CHARS = 12
+# "According to [1], ..." uses the marker as the source's name.
+_CITED_AS_NAME = re.compile(r"\b(according to|as reported by|reported by|says|said)\s+\[(\d{1,3})\]", re.IGNORECASE)
+# A sentence about the question rather than the news ("The question is about ...") says nothing.
+_ABOUT_THE_QUESTION = re.compile(r"^(the|this|your) question\b", re.IGNORECASE)
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _TRAILING_CITATIONS = re.compile(r"([.!?])\s*((?:\[\d{1,3}\]\s*)+)")
 _DONT_SAY = re.compile(r"\b(articles|sources) (don't|do not|don’t) (say|answer|mention)\b", re.IGNORECASE)
@@ -48,10 +56,13 @@ def check_generated(
     question_words = {word.lower() for word in re.findall(r"\w+", question)}
     for sentence in split_sentences(generated):
         cited = [int(n) for n in _CITATION.findall(sentence)]
-        plain = _CITATION.sub("", sentence).strip()
+        if any(n < 1 or n > len(given) for n in cited):
+            removed += 1
+            continue
+        plain = without_markers(sentence, given)
         if not plain or not any(ch.isalnum() for ch in plain) or says_nothing(plain):
             continue
-        if any(n < 1 or n > len(given) for n in cited):
+        if _ABOUT_THE_QUESTION.match(plain):
             removed += 1
             continue
         if not cited:
@@ -76,6 +87,22 @@ def check_generated(
     return drafts, removed
 
 
+def without_markers(sentence: str, given: list[Evidence]) -> str:
+    """The sentence as a reader sees it: a marker used as a name becomes the source's name."""
+
+    def name(match: re.Match[str]) -> str:
+        item = given[int(match.group(2)) - 1]
+        return f"{match.group(1)} {item.sentence.attributed_to or item.article.outlet}"
+
+    text = _CITATION.sub("", _CITED_AS_NAME.sub(name, sentence))
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(text.split())).strip()
+
+
+def quotations(text: str) -> list[str]:
+    found = (first or second for first, second in _QUOTE.findall(text))
+    return [quote.strip() for quote in found if len(quote.strip()) >= MIN_QUOTE_CHARS]
+
+
 def _similarities(vectors: SentenceVectors, text: str, support: tuple[Evidence, ...] | list[Evidence]) -> np.ndarray:
     query = vectors.texts([text])[0]
     known = vectors.of([(item.article, item.sentence) for item in support])
@@ -98,11 +125,13 @@ def _supported(plain: str, support: tuple[Evidence, ...], question_words: set[st
     best = float(_similarities(vectors, plain, support).max())
     if best < MIN_SUPPORT_SIMILARITY and len(content_terms(plain) & content_terms(source_text)) < 3:
         return False
-    lowered = source_text.lower()
+    # A name may come from the sentences, who claims them, their outlets or the question.
+    named = " ".join([source_text, *(f"{item.sentence.attributed_to} {item.article.outlet}" for item in support)])
+    lowered = named.lower()
     for name in _names_and_numbers(plain):
         if name.lower() not in lowered and name.lower() not in question_words:
             return False
-    return all(any(quote.strip() in item.article.body for item in support) for quote in _QUOTE.findall(plain))
+    return all(any(quote in item.article.body for item in support) for quote in quotations(plain))
 
 
 def _names_and_numbers(text: str) -> set[str]:

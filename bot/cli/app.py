@@ -1,4 +1,4 @@
-"""`factdesk`: index the articles, ask questions, run the Discord bot, evaluate.
+"""`factdesk`: index the articles, ask questions, serve them over HTTP, run the Discord bot, evaluate.
 
 Every failure a user can cause or meet (bad question, no index, store down, model missing)
 ends in one clear line and a non-zero exit, never a traceback. Commands import what they need
@@ -224,24 +224,66 @@ def ask(
     outlet: Annotated[str | None, typer.Option(help="Only articles from this outlet.")] = None,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Ask a running `factdesk serve` at this URL (FACTDESK_SERVER).")
+    ] = None,
 ) -> None:
     """Answer a question from the indexed articles, with cited sources and claim statuses."""
-    from bot.answering.engine import AnswerEngine, answer_question
     from bot.answering.question import clean_question
     from bot.cli.render import render_answer
-    from index.search import SearchFilters
 
     settings = _settings(ctx)
     clean_question(question, max_chars=settings.max_question_chars)  # a bad question fails before any loading
-    filters = SearchFilters(outlet=outlet, published_from=_date(since, "--since"), published_to=_date(until, "--until"))
-    engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
-    answer = answer_question(question, engine, mode=mode, filters=filters)
+    published_from, published_to = _date(since, "--since"), _date(until, "--until")
+    url = server or settings.server
+    if url:
+        from bot.http.client import ask_server
+
+        answer = ask_server(
+            url,
+            question,
+            mode=mode,
+            outlet=outlet,
+            since=published_from,
+            until=published_to,
+            token=settings.http_token,
+        )
+    else:
+        from bot.answering.engine import AnswerEngine, answer_question
+        from index.search import SearchFilters
+
+        filters = SearchFilters(outlet=outlet, published_from=published_from, published_to=published_to)
+        engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
+        answer = answer_question(question, engine, mode=mode, filters=filters)
     if as_json:
         for note in answer.notes:
             errors.print(f"note: {note}", markup=False)
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
         render_answer(console, answer)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (FACTDESK_HTTP_HOST; loopback).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (FACTDESK_HTTP_PORT).")] = None,
+) -> None:
+    """Serve the HTTP JSON API (/ask, /status, /healthz) and the question page at /."""
+    import dataclasses
+
+    from bot.http.server import serve as run_server
+
+    settings = _settings(ctx)
+    config = settings.http_config()
+    config = dataclasses.replace(config, host=host or config.host, port=port or config.port)
+    run_server(
+        config,
+        settings.index_config(),
+        settings.answer_config(),
+        on_ready=lambda url: errors.print(f"serving on {url} (Ctrl-C to stop)", markup=False),
+    )
+    errors.print("stopped serving")
 
 
 def _date(value: str | None, flag: str) -> date | None:

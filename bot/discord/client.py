@@ -94,8 +94,18 @@ class FactdeskBot(discord.Client):
     async def setup_hook(self) -> None:
         if self.watch:
             self.start_watcher()
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands: in the configured server only (at once), or globally."""
+        guild_id = self.desk.config.guild_id
         try:
-            await self.tree.sync()
+            if guild_id is None:
+                await self.tree.sync()
+                return
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
         except discord.HTTPException as error:
             log.warning("could not register the slash commands: %s", error)
 

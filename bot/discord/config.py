@@ -18,3 +18,6 @@ class DiscordConfig:
     user_rate: int = 5
     channel_rate: int = 20
     rate_window_s: float = 60.0
+    # Register the slash commands in this one server, where they show at once (a global sync
+    # can take up to an hour to reach every server); None: globally.
+    guild_id: int | None = None

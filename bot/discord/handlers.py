@@ -2,7 +2,9 @@
 
 They take anything shaped like discord.py's `Interaction` or `Message` (tests call them with
 fakes or through dpytest). /ask and mentions share one flow (`ask`) through a `Conversation`:
-the two differ only in how they refuse, show that work is under way, and deliver.
+the two differ only in how they refuse, show that work is under way, deliver and fail. A
+question in a thread the bot opened, or replying to one of its answers, is read as a follow-up
+(`bot.discord.followups`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.answering.errors import QuestionError
 from bot.answering.models import Answer
 from bot.answering.question import clean_question
 from bot.discord.config import DiscordConfig
+from bot.discord.followups import FollowUps, read_question
 from bot.discord.format import (
     escape,
     format_answer,
@@ -71,6 +74,7 @@ class Desk:
         self.fetch = fetch
         self.answer = answer
         self.limits = RateLimits(config, clock)
+        self.followups = FollowUps()
         self.watching = False
 
     @property
@@ -110,12 +114,18 @@ def failure_reply(error: BaseException, what: str) -> str:
     return text
 
 
-async def answer_messages(desk: Desk, question: str) -> tuple[list[str], bool]:
-    """Run the pipeline in a worker thread; the messages to send and whether they are an answer."""
+async def answer_messages(desk: Desk, question: str, *, follows: str | None = None) -> tuple[list[str], bool]:
+    """Run the pipeline in a worker thread; the messages to send and whether they are an answer.
+
+    `follows`: the earlier question this one was read with, said in a note so the asker sees how
+    the bot understood a short follow-up."""
     try:
         answer = await asyncio.to_thread(desk.answer, question, desk.engine)
     except Exception as error:  # noqa: BLE001 - whatever fails, the channel gets one clear reply
         return [failure_reply(error, "answering")], False
+    if follows is not None:
+        note = f"read as a follow-up to “{shorten(follows, 150)}”"
+        answer = answer.model_copy(update={"notes": [*answer.notes, note]})
     return format_answer(answer), True
 
 
@@ -134,29 +144,47 @@ class Conversation(Protocol):
 
     def working(self) -> AbstractAsyncContextManager[None]: ...
 
-    async def deliver(self, parts: Sequence[str]) -> None: ...
+    async def deliver(self, parts: Sequence[str]) -> list[Any]: ...
+
+    async def fail(self, parts: Sequence[str]) -> None: ...
 
     async def thread_anchor(self, question: str) -> Any | None: ...
 
+    def context_keys(self) -> list[int]: ...
+
 
 async def ask(conversation: Conversation, question: str, desk: Desk) -> None:
-    """Check the question and the rate limits, answer off the event loop, deliver (in a thread)."""
+    """Check the question and the rate limits, answer off the event loop, deliver (in a thread).
+
+    The answer's messages, and the thread it opens, remember the question's topic, so that a
+    reply to them or a question in that thread is read as a follow-up."""
+    max_chars = desk.engine.config.max_question_chars
     try:
-        question = clean_question(question, max_chars=desk.engine.config.max_question_chars)
+        question = clean_question(question, max_chars=max_chars)
     except QuestionError as error:
         await conversation.refuse(escape(str(error)))
         return
     if refusal := desk.limits.check(conversation.user_id, conversation.channel_id):
         await conversation.refuse(refusal)
         return
+    earlier = desk.followups.topic(conversation.context_keys())
+    reading = read_question(question, earlier[1] if earlier else None, max_chars=max_chars)
     async with conversation.working():
-        parts, answered = await answer_messages(desk, question)
-    if answered and desk.config.use_threads and _can_open_thread(conversation.guild, conversation.channel):
+        parts, answered = await answer_messages(desk, reading.search, follows=reading.follows)
+    if not answered:
+        await conversation.fail(parts)
+        return
+    if earlier is not None and earlier[0] == conversation.channel_id:  # a question in the bot's own thread
+        desk.followups.remember(conversation.channel_id, reading.topic)
+    if desk.config.use_threads and _can_open_thread(conversation.guild, conversation.channel):
         anchor = await conversation.thread_anchor(question)
         if anchor is not None and (thread := await _open_thread(anchor, question)):
+            desk.followups.remember(thread.id, reading.topic)
             await send_all(thread.send, parts)
             return
-    await conversation.deliver(parts)
+    for sent in await conversation.deliver(parts):
+        if sent is not None:
+            desk.followups.remember(sent.id, reading.topic)
 
 
 class SlashConversation:
@@ -177,14 +205,25 @@ class SlashConversation:
         await self.interaction.response.defer(thinking=True)
         yield
 
-    async def deliver(self, parts: Sequence[str]) -> None:
-        await send_all(self.interaction.followup.send, parts)
+    async def deliver(self, parts: Sequence[str]) -> list[Any]:
+        return await send_all(self.interaction.followup.send, parts, wait=True)
+
+    async def fail(self, parts: Sequence[str]) -> None:
+        """Only the asker sees a failure: the public "thinking" reply goes, a private one comes.
+
+        (The first follow-up after a public defer would replace it, and stay public.)"""
+        with contextlib.suppress(discord.HTTPException):
+            await self.interaction.delete_original_response()
+        await send_all(self.interaction.followup.send, parts, ephemeral=True)
 
     async def thread_anchor(self, question: str) -> Any | None:
         opener = await self.interaction.followup.send(
             f"**Q:** {escape(question)}", allowed_mentions=NO_MENTIONS, suppress_embeds=True, wait=True
         )
         return opener
+
+    def context_keys(self) -> list[int]:
+        return [self.channel_id]
 
 
 class MentionConversation:
@@ -204,12 +243,22 @@ class MentionConversation:
         typing: AbstractAsyncContextManager[None] = self.message.channel.typing()
         return typing
 
-    async def deliver(self, parts: Sequence[str]) -> None:
-        await reply(self.message, parts[0])
-        await send_all(self.message.channel.send, parts[1:])
+    async def deliver(self, parts: Sequence[str]) -> list[Any]:
+        first = await reply(self.message, parts[0])
+        return [first, *await send_all(self.message.channel.send, parts[1:])]
+
+    async def fail(self, parts: Sequence[str]) -> None:
+        # A message has no private reply: the failure is a reply like an answer (never a traceback).
+        await self.deliver(parts)
 
     async def thread_anchor(self, question: str) -> Any | None:
         return self.message
+
+    def context_keys(self) -> list[int]:
+        """The answer this message replies to, then the thread it is in."""
+        reference = getattr(self.message, "reference", None)
+        replied_to = getattr(reference, "message_id", None)
+        return [key for key in (replied_to, self.channel_id) if isinstance(key, int)]
 
 
 async def handle_ask(interaction: Any, question: str, desk: Desk) -> None:
@@ -310,9 +359,9 @@ async def announce_new_articles(channel: Any, store: IndexStore, report: IndexRe
 # --- sending --------------------------------------------------------------------------------
 
 
-async def send_all(send: Callable[..., Awaitable[Any]], parts: Sequence[str], **kwargs: Any) -> None:
-    for part in parts:
-        await send(part, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **kwargs)
+async def send_all(send: Callable[..., Awaitable[Any]], parts: Sequence[str], **kwargs: Any) -> list[Any]:
+    """Send each part; what `send` returned for each (the messages, where it returns them)."""
+    return [await send(part, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **kwargs) for part in parts]
 
 
 async def reply_privately(interaction: Any, text: str) -> None:
@@ -323,8 +372,8 @@ async def reply_privately(interaction: Any, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-async def reply(message: Any, text: str) -> None:
-    await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+async def reply(message: Any, text: str) -> Any:
+    return await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
 
 
 def _can_open_thread(guild: Any, channel: Any) -> bool:
