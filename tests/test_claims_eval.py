@@ -270,13 +270,15 @@ def test_real_data_quick_run() -> None:
         "conll2010": ("precision", "recall", "f1"),
         "emergent": ("accuracy",),
         "polnear": ("cue_f1", "source_f1"),
-        "fnc1": ("macro_f1",),
+        "fnc1": ("related_macro_f1", "macro_f1_4class", "fnc_score"),
     }
     for name, keys in figures.items():
         assert results[name]["how_counted"] and results[name]["split"]
         assert 0 < results[name]["n"] <= 50
+        assert results[name]["simple_baselines"]
         for key in keys:
             assert 0.0 <= results[name][key] <= 1.0, (name, key)
+            assert 0.0 <= results[name]["rules_baseline"][key] <= 1.0, (name, key)
     assert results["split"] == "dev"
-    assert results["tagger"]["sentences_per_second"] > 0
+    assert results["tagger"]["sentences_per_second_with_parse"] > 0
     json.dumps(results)
