@@ -68,4 +68,5 @@ FORMAT: Final = "format"
 # 2: lean chunk metadata (no llama-index node copy), sentences stored without their text,
 #    cue kinds, a tantivy keyword index per generation.
 # 3: sentences carry their predicate and negation, and who has not confirmed them (a list).
-FORMAT_VERSION: Final = 3
+# 4: statuses from the learned tagger (index.claims.learned): every article is tagged again.
+FORMAT_VERSION: Final = 4

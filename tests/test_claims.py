@@ -106,6 +106,12 @@ def test_seed_article_statuses() -> None:
     by_rules = _find(tag_article(_article, tagging="rules"), 'In distillation, a "student" AI is trained')
     assert by_rules.status is ClaimStatus.CONFIRMED and by_rules.attributed_to == "The Verge"
 
+    # The lead hedges in the article's own voice; nobody is claiming anything in the source line.
+    lead = _find(sentences, "The United States may have imposed export restrictions")
+    assert (lead.status, lead.attributed_to) == (ClaimStatus.SPECULATIVE, "The Verge")
+    source_line = _find(sentences, "Source: The Verge, reporting on a Semafor story.")
+    assert source_line.attributed_to == "The Verge"
+
     sacks = _find(sentences, "David Sacks did not mention China")
     assert sacks.status is ClaimStatus.CONFIRMED
 

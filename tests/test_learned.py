@@ -179,6 +179,20 @@ def test_the_crf_never_removes_doubt_the_rules_found() -> None:
     assert statuses("The storm may have damaged the pier.", nothing)[0][0] is ClaimStatus.SPECULATIVE
 
 
+def test_a_modal_or_a_label_is_nobody_speaking() -> None:
+    """A CRF that reads "may have imposed" as a cue (its subject as the source) or "Source:" as
+    one: the article's own hedge and a label line, as the rules read them."""
+    modal = tagger_with(
+        {"the": "SRC", "united": "SRC", "states": "SRC", "may": "CUE", "have": "CUE", "imposed": "CUE"}, default="CON"
+    )
+    assert statuses("The United States may have imposed export limits.", modal) == [(ClaimStatus.SPECULATIVE, None)]
+    label = tagger_with({"source": "SRC", ":": "CUE"}, default="CON")
+    assert statuses("Source: The Verge, reporting on a Semafor story.", label)[0][0] is ClaimStatus.CONFIRMED
+    # A modal inside a real attribution cue still credits its speaker.
+    belief = tagger_with({"residents": "SRC", "may": "CUE", "fear": "CUE"}, default="CON")
+    assert statuses("Residents may fear the pier is sinking.", belief)[0] == (ClaimStatus.REPORTED, "Residents")
+
+
 def test_a_party_on_the_record_stays_confirmed_when_it_is_the_outermost_speaker() -> None:
     tagger = tagger_with({"the": "SRC", "port": "SRC", "authority": "SRC", "said": "CUE"}, default="CON")
     ((status, source),) = statuses("The ferry service resumed, the port authority said on Tuesday.", tagger)

@@ -11,7 +11,9 @@ several sentences, sources far from their verb). So the CRF may only add doubt, 
 3. The CRF puts the sentence inside someone's content (content share, or the scope of its
    outermost cue) while the rules found no speaker there: `reported`, credited to the CRF's
    outermost source. That cue may hold the rules' own on-the-record cue in its clause: then the
-   outer speaker decides, as the rules do between their own cues.
+   outer speaker decides, as the rules do between their own cues. Not when the CRF's cue is a
+   modal with no word of speaking or believing ("The United States may have imposed ...": the
+   article's own hedge) or its source a label ("Source: ...").
 4. Content with no cue of its own (a quotation going on past its sentence): it takes the speaker
    of the nearest sentence of the paragraph that has one (the following sentence first, '"A. B." |
    she said.'), with that sentence's standing: on the record if that speaker is, else reported.
@@ -32,7 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from index.claims import lexicon as lex
 from index.claims.learned.crf import AttributionCRF, SentenceLabels, outermost, scope_top, under
+from index.claims.learned.features import CUE_WORDS
 from index.claims.learned.hedge import hedge_cue, uncertainty
 from index.claims.rules import analyse_sentence, second_person
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
@@ -122,7 +126,12 @@ class LearnedTagger:
         if not inside:
             return replace(rules, cues=cues)
         outer = reading.outer
-        outer_is_new = outer is not None and outer.source is not None and not _known_to_rules(outer, rules)
+        outer_is_new = (
+            outer is not None
+            and outer.source is not None
+            and not _known_to_rules(outer, rules)
+            and not _not_a_speaker(reading, outer)
+        )
         if outer_is_new and (rules.cue is None or rules.cue.kind not in _SPEAKING or _holds(reading, rules.cue)):
             return replace(rules, status=ClaimStatus.REPORTED, cue=outer, cues=cues)
         if rules.cue is not None and rules.cue.kind in _SPEAKING:
@@ -154,6 +163,24 @@ def _no_less_doubt(rules: SentenceAnalysis, analysis: SentenceAnalysis) -> Sente
     if analysis.status.doubt < rules.status.doubt:
         return replace(rules, cues=analysis.cues)
     return analysis
+
+
+# "Source: The Verge, ..." is a label line, not someone speaking.
+_LABEL_WORDS = frozenset(["source", "sources", "credit", "credits", "photo", "note", "editor's note", "update"])
+
+
+def _not_a_speaker(reading: _Reading, outer: Cue) -> bool:
+    """CRF readings that credit words to someone who is not saying anything: a modal of the
+    article's own voice ("The United States may have imposed ...": a hedge, which the rules read)
+    and a label before a colon ("Source: ...")."""
+    if (outer.source or "").strip().lower() in _LABEL_WORDS:
+        return True
+    run = reading.labels.outer_cue or ()
+    arrays = reading.arrays
+    lemmas = [arrays.lemma[i] for i in run]
+    has_modal = any(lemma in lex.HEDGE_MODALS for lemma in lemmas)
+    speaking = any(lemma in CUE_WORDS or lemma in lex.REPORT_NOUNS for lemma in lemmas if lemma not in lex.HEDGE_MODALS)
+    return has_modal and not speaking
 
 
 def _quoted_share(reading: _Reading) -> float:
