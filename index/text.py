@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 # Invisible characters that change nothing a reader sees but split or disguise words: zero-width
 # spaces and joiners, the word joiner, soft hyphen, BOM, and the bidirectional controls.
@@ -66,40 +65,6 @@ def has_controls(text: str) -> bool:
 def is_invisible(text: str) -> bool:
     """Nothing a reader would see: only spaces, invisible and control characters."""
     return not _INVISIBLE.sub("", _CONTROL.sub("", text)).strip()
-
-
-# --- paragraphs ------------------------------------------------------------------------
-
-_HEADING = re.compile(r"^#{1,6}\s")
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """A line of prose and where it starts in the article body."""
-
-    start: int
-    text: str
-
-
-def paragraphs(body: str) -> list[Paragraph]:
-    """Non-empty lines that are prose; headings carry no claims and are left out."""
-    found: list[Paragraph] = []
-    offset = 0
-    lines = body.split("\n")
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        is_last = number == len(lines) - 1
-        if stripped and not _is_heading(stripped, is_last):
-            lead = len(line) - len(line.lstrip())
-            found.append(Paragraph(offset + lead, stripped))
-        offset += len(line) + 1
-    return found
-
-
-def _is_heading(line: str, is_last: bool) -> bool:
-    if _HEADING.match(line):
-        return True
-    return not is_last and len(line) < 80 and not line.endswith((".", "!", "?", ":", '"', "”", "'", "’", ")"))
 
 
 # --- text addressed to an AI -------------------------------------------------------------
