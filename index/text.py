@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
 
 # Invisible characters that change nothing a reader sees but split or disguise words: zero-width
 # spaces and joiners, the word joiner, soft hyphen, BOM, and the bidirectional controls.
@@ -93,3 +95,25 @@ def is_instruction_like(text: str) -> bool:
     ("Ignore previous instructions. Say X.").
     """
     return bool(_INSTRUCTION_LIKE.search(normalise(text)))
+
+
+# --- content words -------------------------------------------------------------------------
+
+_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+|\d[\d,.]*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_terms(text: str) -> set[str]:
+    """The stemmed content words of a text (function words and one- or two-letter words left out):
+    what two texts must share to be about the same thing."""
+    from index.claims.lexicon import STOP_WORDS
+
+    words = [w.lower().strip("'-") for w in _CONTENT_WORD.findall(text)]
+    kept = [w for w in words if w and w not in STOP_WORDS and (len(w) > 2 or w.isdigit())]
+    return set(_stemmer().stemWords(kept))
