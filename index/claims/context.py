@@ -6,36 +6,50 @@ plan includes:" covers the list under it; "A leaked memo reads:" the quotation u
 the union says." the sentence before it; "Officials told the Gazette about the plan." the one
 after it; a title "Bridge to close, sources say" the body sentence that restates it. Reading each
 sentence alone left all of these `confirmed`.
+
+Each such attribution is a `Frame` over some sentences. Frames from an outer clause (a lead-in, a
+credit after the sentence) decide even over a speaker inside the sentence: the outermost speaker
+decides, as within a sentence. Frames from around the sentence (a heading, the title, a telling
+before it) cover only sentences with no speaker of their own. Of several frames the most doubtful
+wins. A frame never makes a sentence less doubtful than its own reading.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from index.claims.status import SentenceAnalysis
+from index.claims import lexicon as lex
+from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
 from index.structure import Block
+from index.text import content_terms
 
 
 @dataclass(frozen=True)
 class SentenceReading:
-    """A sentence as read inside its block: body offsets, and its analysis (offsets into the body)."""
+    """A sentence as read inside its block: body offsets, its analysis (offsets into the body), and
+    whether its attribution points at a neighbour (`rules.reference`: "back", "ahead" or None)."""
 
     block: int
     start: int
     end: int
     analysis: SentenceAnalysis
     instruction_like: bool = False
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
 class ArticleReading:
-    """Everything read of one article: its blocks, its sentences, its headings' and title's analyses."""
+    """Everything read of one article: its body and blocks, its sentences, and the analyses of its
+    headings (by block index) and of its title (whose cue offsets count in the title)."""
 
+    body: str
+    title: str
     blocks: Sequence[Block]
     sentences: Sequence[SentenceReading]
     headings: Mapping[int, Sequence[SentenceAnalysis]]
-    title: SentenceAnalysis
+    title_analysis: SentenceAnalysis
 
 
 @dataclass(frozen=True)
@@ -46,9 +60,217 @@ class DecidedSentence:
     instruction_like: bool = False
 
 
+@dataclass(frozen=True)
+class Frame:
+    """An attribution from around a sentence: the status it gives and the cue that names who."""
+
+    status: ClaimStatus
+    cue: Cue | None
+    outer: bool
+
+
+_SPEAKING = frozenset(["attribution", "hearsay", "stance"])
+# Words of a heading or title that say what follows is someone's claim: "Anonymous allegations",
+# "Rumour: ...", "Unverified reports of ...".
+_CLAIM_WORDS = (
+    (lex.HEARSAY_NOUNS - {"word", "talk", "buzz", "leak"}) | lex.UNCONFIRMED_WORDS | lex.HEARSAY_ADVERBS
+) | frozenset(
+    ["allegation", "allegations", "claim", "claims", "accusation", "accusations", "rumors", "rumours", "leaks",
+     "leaked", "whispers", "alleged", "unnamed", "anonymous"]
+)  # fmt: skip
+# Credits that distance the outlet from the claim: "Or so the union says.", "At least, that is
+# what the union claims." Never on the record.
+_DISTANCING = re.compile(
+    r"^\W*(?:or so|so (?:says|say|claims|claim)|at least|that(?:'s| is) what|this is what)\b", re.I
+)
+# Cue words of a heading that frame what follows as someone's claim (stemmed, as content_terms gives them).
+_SAYING = content_terms(
+    " ".join(lex.SPEECH_VERBS | lex.HEARSAY_ADVERBS | lex.CLAIM_NOUNS | lex.HEARSAY_NOUNS)
+    + " says said claims alleged reports reported according per learned leaked reveals revealed"
+)
+# A title restates into a body sentence when this share of its words is there (at least two).
+RESTATES = 0.5
+
+
 def decide_in_context(article: ArticleReading) -> list[DecidedSentence]:
-    """Every sentence's final analysis."""
+    """Every sentence's final analysis: its own reading, with the frames around it applied."""
+    frames = _frames(article)
     return [
-        DecidedSentence(sentence.start, sentence.end, sentence.analysis, sentence.instruction_like)
-        for sentence in article.sentences
+        DecidedSentence(sentence.start, sentence.end, _framed(sentence.analysis, found), sentence.instruction_like)
+        for sentence, found in zip(article.sentences, frames, strict=True)
     ]
+
+
+def _frames(article: ArticleReading) -> list[list[Frame]]:
+    sentences = article.sentences
+    found: list[list[Frame]] = [[] for _ in sentences]
+    last_of_block: dict[int, int] = {}
+    first_of_block: dict[int, int] = {}
+    for k, sentence in enumerate(sentences):
+        last_of_block[sentence.block] = k
+        first_of_block.setdefault(sentence.block, k)
+
+    for k, sentence in enumerate(sentences):
+        block = article.blocks[sentence.block]
+        # A list item or quotation under a lead-in: the lead-in's speaker covers it.
+        if block.lead_in is not None and block.lead_in in last_of_block:
+            frame = _frame_of(sentences[last_of_block[block.lead_in]].analysis, outer=True)
+            if frame is not None:
+                found[k].append(frame)
+        # A quotation with nothing leading into it is someone's words, not the outlet's.
+        elif block.kind == "quote":
+            found[k].append(Frame(ClaimStatus.REPORTED, None, outer=False))
+        # "Or so the union says." covers the sentence before it.
+        if sentence.reference == "back" and k > 0:
+            frame = _frame_of(sentence.analysis, outer=True)
+            if frame is not None:
+                if _DISTANCING.search(article.body[sentence.start : sentence.end]):
+                    frame = replace(frame, status=ClaimStatus.REPORTED)
+                found[k - 1].append(frame)
+                found[k].append(frame)
+        # "Officials told the Gazette about the plan." covers what follows, until a speaker of its own.
+        if sentence.reference == "ahead":
+            frame = _frame_of(sentence.analysis, outer=False)
+            if frame is not None:
+                for j in _told(article, k, first_of_block):
+                    found[j].append(frame)
+    _heading_frames(article, found, first_of_block)
+    _title_frames(article, found)
+    return found
+
+
+def _told(article: ArticleReading, k: int, first_of_block: Mapping[int, int]) -> list[int]:
+    """The sentences after a telling one that are what was told: the rest of its block until a
+    sentence with a speaker of its own, or the first sentence of the next block."""
+    sentences = article.sentences
+    block = sentences[k].block
+    following = [j for j in range(k + 1, len(sentences)) if sentences[j].block == block]
+    if not following:
+        following = [j for j in range(k + 1, len(sentences)) if sentences[j].block == block + 1][:1]
+        if not following or article.blocks[block + 1].kind == "heading":
+            return []
+    told = []
+    for j in following:
+        if _own_speaker(sentences[j].analysis):
+            break
+        told.append(j)
+    return told
+
+
+def _heading_frames(article: ArticleReading, found: list[list[Frame]], first_of_block: Mapping[int, int]) -> None:
+    """A heading that attributes or hedges ("What the report claims", "Anonymous allegations")
+    covers the first paragraph under it, and any sentence of its section that restates it."""
+    for position, analyses in article.headings.items():
+        heading = article.blocks[position]
+        frame = _heading_frame(heading.text, analyses)
+        if frame is None:
+            continue
+        under = [
+            k for k, sentence in enumerate(article.sentences) if article.blocks[sentence.block].heading == position
+        ]
+        if not under:
+            continue
+        first_block = article.sentences[under[0]].block
+        terms = _claim_terms(heading.text, analyses)
+        for k in under:
+            sentence = article.sentences[k]
+            if sentence.block == first_block or _restates(terms, article.body[sentence.start : sentence.end]):
+                found[k].append(frame)
+
+
+def _title_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
+    """A title that attributes or hedges covers the body sentences that restate it."""
+    frame = _heading_frame(article.title, [article.title_analysis])
+    if frame is None:
+        return
+    # The title's cue offsets count in the title, not the body: keep who, not where.
+    cue = frame.cue
+    if cue is not None:
+        cue = replace(cue, start=0, end=0, source_start=None, source_end=None)
+    frame = replace(frame, cue=cue)
+    terms = _claim_terms(article.title, [article.title_analysis])
+    for k, sentence in enumerate(article.sentences):
+        if _restates(terms, article.body[sentence.start : sentence.end]):
+            found[k].append(frame)
+
+
+def _heading_frame(text: str, analyses: Sequence[SentenceAnalysis]) -> Frame | None:
+    """What a heading or title says of the text under it: someone's claim ("..., sources say",
+    "Rumour: ...", "Anonymous allegations"), or a hedge ("Bridge may close"). A heading about an
+    attitude ("Why distillation worries officials") frames nothing."""
+    for analysis in analyses:
+        cue = analysis.cue
+        if analysis.status is ClaimStatus.SPECULATIVE and (cue is None or cue.kind == "hedge"):
+            return Frame(analysis.status, cue, outer=False)
+        if analysis.status is ClaimStatus.REPORTED and cue is not None and content_terms(cue.text) & _SAYING:
+            return Frame(analysis.status, cue, outer=False)
+    words = {word.lower() for word in re.findall(r"[\w'’-]+", text)}
+    claim_word = next((word for word in words if word in _CLAIM_WORDS), None)
+    if claim_word is not None:
+        return Frame(ClaimStatus.REPORTED, Cue("hearsay", claim_word, 0, 0, "unnamed sources"), outer=False)
+    return None
+
+
+def _claim_terms(text: str, analyses: Sequence[SentenceAnalysis]) -> set[str]:
+    """The content words of a heading or title, less its cue and source words ("sources say")."""
+    said: set[str] = set()
+    for analysis in analyses:
+        for cue in analysis.cues:
+            said |= content_terms(cue.text) | content_terms(cue.source or "")
+    return content_terms(text) - said - content_terms(" ".join(_CLAIM_WORDS))
+
+
+def _restates(terms: set[str], sentence: str) -> bool:
+    shared = len(terms & content_terms(sentence))
+    return shared >= 2 and shared >= RESTATES * len(terms)
+
+
+def _own_speaker(analysis: SentenceAnalysis) -> bool:
+    cue = analysis.cue
+    return cue is not None and cue.kind in _SPEAKING and cue.source is not None
+
+
+def _frame_of(analysis: SentenceAnalysis, *, outer: bool) -> Frame | None:
+    """The frame a sentence's own attribution casts over others: reported when it is someone's
+    word off the record, confirmed when a party on the record speaks, speculative when hedged."""
+    if analysis.addresses_reader:
+        return None
+    cue = analysis.cue
+    if analysis.status is ClaimStatus.REPORTED:
+        return Frame(ClaimStatus.REPORTED, cue, outer)
+    if not _own_speaker(analysis) or cue is None:
+        return None
+    if analysis.status is ClaimStatus.SPECULATIVE:
+        return Frame(ClaimStatus.SPECULATIVE, cue, outer)
+    if analysis.status is ClaimStatus.CONFIRMED:
+        return Frame(ClaimStatus.CONFIRMED if cue.on_record else ClaimStatus.REPORTED, cue, outer)
+    return None
+
+
+def _framed(analysis: SentenceAnalysis, frames: Sequence[Frame]) -> SentenceAnalysis:
+    """A sentence's reading with the most doubtful frame that applies to it."""
+    if not frames or analysis.status is ClaimStatus.DISPUTED or analysis.addresses_reader:
+        return analysis
+    if analysis.unconfirms is not None:
+        return analysis
+    own = _own_speaker(analysis)
+    applicable = [frame for frame in frames if frame.outer or not own]
+    if not applicable:
+        return analysis
+    frame = max(applicable, key=lambda frame: (frame.status.doubt, frame.outer))
+    if frame.status.doubt < analysis.status.doubt:
+        return analysis  # a frame never removes doubt
+    if frame.status is ClaimStatus.REPORTED:
+        if analysis.status is ClaimStatus.REPORTED and own:
+            return analysis if not frame.outer else _with(analysis, ClaimStatus.REPORTED, frame.cue)
+        return _with(analysis, ClaimStatus.REPORTED, frame.cue)
+    if frame.status is ClaimStatus.SPECULATIVE:
+        return _with(analysis, ClaimStatus.SPECULATIVE, frame.cue)
+    # A party on the record covers the sentence: confirmed, its word (a hedge inside stays one).
+    status = ClaimStatus.SPECULATIVE if analysis.status is ClaimStatus.SPECULATIVE else ClaimStatus.CONFIRMED
+    return _with(analysis, status, frame.cue)
+
+
+def _with(analysis: SentenceAnalysis, status: ClaimStatus, cue: Cue | None) -> SentenceAnalysis:
+    cues = analysis.cues if cue is None or cue in analysis.cues else (*analysis.cues, cue)
+    return replace(analysis, status=status, cue=cue, cues=cues)

@@ -724,6 +724,8 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         subject, impersonal = None, True  # "Google is said to buy", "Google said to buy": hearsay
     if subject is None and not impersonal:
         return None
+    if any(child.lower_ in ("how", "why", "whether") for child in token.children):
+        return None  # "by studying how it responds": a wh-clause, nobody speaking
     if not carries_content and not (subject is not None and _speaks(token, lemma)):
         return None
     if _negated(token):
@@ -1075,3 +1077,63 @@ def _governs_clause(token: Token) -> bool:
     return any(
         child.dep_ in ("acl", "ccomp", "relcl") and child.pos_ in ("VERB", "AUX") for child in token.children
     ) or (token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "that")
+
+
+# --- sentences that point at their neighbours -------------------------------------------------
+
+_SPEAKING_KINDS = frozenset(["attribution", "hearsay", "stance"])
+# Verbs that tell a listener about something without saying it in the same sentence: "Officials
+# told the Gazette about the plan." The sentences after are what was told.
+_TELLING_VERBS = frozenset(
+    ["tell", "brief", "describe", "outline", "explain", "share", "detail", "reveal", "disclose", "say", "write",
+     "announce", "confirm", "lay", "set", "speak", "talk", "walk", "inform"]
+)  # fmt: skip
+
+
+def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
+    """Whether a sentence's attribution covers a neighbour rather than itself.
+
+    "back": it credits the sentence before ("Or so the union says.", "That is according to the
+    mayor.", "So claims the union."); "ahead": it tells that someone spoke without saying what
+    ("Officials told the Gazette about the plan on Monday.", "The memo sets out the plan:"), so
+    the sentences after are the content. None for an ordinary sentence.
+    """
+    cue = analysis.cue
+    if cue is None or cue.kind not in _SPEAKING_KINDS or cue.source is None:
+        return None
+    words = [token for token in sent if not token.is_punct and not token.is_space]
+    if not words or any(token.lemma_.lower() in ("decline", "refuse") for token in words):
+        return None  # "The spokesperson declined to comment."
+    outside = [
+        token
+        for token in words
+        if not (cue.start <= token.idx < cue.end)
+        and not (
+            cue.source_start is not None
+            and cue.source_end is not None
+            and cue.source_start <= token.idx < cue.source_end
+        )
+    ]
+    opening = [token.lower_ for token in words[:3]]
+    says_something = any(
+        token.dep_ in ("ccomp", "parataxis", "xcomp") and token.pos_ in ("VERB", "AUX") and token in outside
+        for token in sent
+    )
+    if (
+        cue.kind != "stance"
+        and not says_something
+        and len(words) <= 12
+        and (
+            len(outside) <= 3
+            or bool({"so", "that", "this", "that's", "thats"} & set(opening))
+            or any(token.lower_ == "so" and token.dep_ == "advmod" for token in outside)
+        )
+    ):
+        return "back"
+    verb = next((token for token in sent if cue.start <= token.idx < cue.end and token.pos_ in ("VERB", "AUX")), None)
+    if verb is None or verb.lemma_.lower() not in _TELLING_VERBS or any(token.is_quote for token in sent):
+        return None
+    says_it = any(child.dep_ in ("ccomp", "parataxis", "xcomp", "advcl") for child in verb.children)
+    if says_it or verb.dep_ in ("parataxis", "ccomp", "advcl", "relcl"):
+        return None
+    return "ahead"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from index.claims import lexicon as lex
 from index.claims.context import ArticleReading, DecidedSentence, SentenceReading, decide_in_context
-from index.claims.rules import analyse_doc, analyse_sentence, load_nlp, normalise_case, requote
+from index.claims.rules import analyse_doc, analyse_sentence, load_nlp, normalise_case, reference, requote
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis, TaggedSentence
 from index.structure import Block, read_blocks
 from index.text import is_instruction_like
@@ -114,12 +114,19 @@ def tag_articles(
             text = sent.text.strip()
             lead = len(sent.text) - len(sent.text.lstrip())
             start, end = piece.body_span(sent.start_char + lead, sent.start_char + lead + len(text))
-            readings[number].append(SentenceReading(position, start, end, in_body(analysis, piece), hostile))
+            readings[number].append(
+                SentenceReading(position, start, end, in_body(analysis, piece), hostile, reference(sent, analysis))
+            )
     titles = nlp.pipe((normalise_case(article.meta.title) for article in articles), batch_size=batch_size)
     tagged = []
     for number, (article, title) in enumerate(zip(articles, titles, strict=True)):
         reading = ArticleReading(
-            layouts[number], readings[number], headings[number], analyse_short_text(title, article.meta.title, tagging)
+            article.body,
+            article.meta.title,
+            layouts[number],
+            readings[number],
+            headings[number],
+            analyse_short_text(title, article.meta.title, tagging),
         )
         tagged.append(_attribute(article, decide_in_context(reading)))
     return tagged

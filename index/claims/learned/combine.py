@@ -193,7 +193,7 @@ def _quoted_share(reading: _Reading) -> float:
 def _crf_cues(doc: Doc, labels: SentenceLabels, arrays: DocArrays) -> tuple[Cue, ...]:
     """Each CUE run as an attribution cue, with the SRC run that depends on it (else the nearest).
 
-    A source that is the reader ("you") is left out: never anyone's claim.
+    A source that is the reader ("you") or a thing ("how it responds") is left out: never anyone's claim.
     """
     found: list[Cue] = []
     sources = [list(run) for run in labels.sources]
@@ -203,7 +203,7 @@ def _crf_cues(doc: Doc, labels: SentenceLabels, arrays: DocArrays) -> tuple[Cue,
         if source is not None:
             low, high = arrays.idx[source[0]], arrays.end[source[-1]]
             text = doc.text[low:high]
-            if not second_person(text):
+            if not second_person(text) and text.lower() not in lex.NON_SPEAKER_SUBJECTS:
                 found.append(Cue("attribution", doc.text[start:end], start, end, text, low, high))
                 continue
         found.append(Cue("attribution", doc.text[start:end], start, end))
