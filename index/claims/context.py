@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from index.claims import lexicon as lex
+from index.claims.learned.own_voice import OwnVoice, Place, context_features
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
 from index.structure import Block
 from index.text import content_terms
@@ -37,6 +38,8 @@ class SentenceReading:
     analysis: SentenceAnalysis
     instruction_like: bool = False
     reference: str | None = None
+    # What the own-voice model reads of the sentence alone (`learned.own_voice.sentence_features`).
+    features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,17 +91,102 @@ _SAYING = content_terms(
     " ".join(lex.SPEECH_VERBS | lex.HEARSAY_ADVERBS | lex.CLAIM_NOUNS | lex.HEARSAY_NOUNS)
     + " says said claims alleged reports reported according per learned leaked reveals revealed"
 )
+
+
+def _saying(cue_text: str) -> bool:
+    """A heading's cue says someone claims what follows: a verb of saying, or a word that marks
+    Emergent's "observing" headlines (the claim reported, not asserted)."""
+    from index.claims.learned.models import load_cues
+
+    terms = content_terms(cue_text)
+    return bool(terms & _SAYING) or bool({word.lower() for word in cue_text.split()} & load_cues().observing)
+
+
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
 
 
-def decide_in_context(article: ArticleReading) -> list[DecidedSentence]:
-    """Every sentence's final analysis: its own reading, with the frames around it applied."""
+def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None) -> list[DecidedSentence]:
+    """Every sentence's final analysis: its own reading with the frames around it applied, then,
+    with the own-voice model, `confirmed` in the outlet's voice only where the model is confident
+    of it; elsewhere the sentence is someone's content, credited to the nearest speaker."""
     frames = _frames(article)
+    framed = [_framed(sentence.analysis, found) for sentence, found in zip(article.sentences, frames, strict=True)]
+    if own_voice is not None:
+        features = own_voice_features(article, frames)
+        doubted = [
+            _outlet_voice(analysis) and not own_voice.own_voice(row)
+            for analysis, row in zip(framed, features, strict=True)
+        ]
+        framed = [
+            _borrowed(article, framed, k) if doubt else analysis
+            for k, (analysis, doubt) in enumerate(zip(framed, doubted, strict=True))
+        ]
     return [
-        DecidedSentence(sentence.start, sentence.end, _framed(sentence.analysis, found), sentence.instruction_like)
-        for sentence, found in zip(article.sentences, frames, strict=True)
+        DecidedSentence(sentence.start, sentence.end, analysis, sentence.instruction_like)
+        for sentence, analysis in zip(article.sentences, framed, strict=True)
     ]
+
+
+def own_voice_features(article: ArticleReading, frames: Sequence[Sequence[Frame]] | None = None) -> list[list[str]]:
+    """Each sentence's own-voice features: its own, its neighbours' in the article and its place."""
+    frames = frames if frames is not None else _frames(article)
+    sentences = article.sentences
+    speakers: dict[int, int] = {}
+    for sentence in sentences:
+        speakers[sentence.block] = speakers.get(sentence.block, 0) + int(_own_speaker(sentence.analysis))
+    first_person = sum(1 for sentence in sentences if "fp=out" in sentence.features) / max(len(sentences), 1)
+    rows = []
+    for k, sentence in enumerate(sentences):
+        block = article.blocks[sentence.block]
+        neighbours = [sentences[j].features if 0 <= j < len(sentences) else None for j in (k - 2, k - 1, k + 1, k + 2)]
+        strongest = max(frames[k], key=lambda frame: frame.status.doubt, default=None)
+        place = Place(
+            kind=block.kind,
+            first_in_block=k == 0 or sentences[k - 1].block != sentence.block,
+            last_in_block=k + 1 == len(sentences) or sentences[k + 1].block != sentence.block,
+            first_block=sentence.block == sentences[0].block,
+            led_in=block.lead_in is not None,
+            framed=strongest.status.value if strongest is not None else None,
+            block_speakers=speakers[sentence.block] - int(_own_speaker(sentence.analysis)),
+            first_person_share=first_person,
+        )
+        rows.append(context_features(neighbours, sentence.features, place))
+    return rows
+
+
+def _outlet_voice(analysis: SentenceAnalysis) -> bool:
+    """`confirmed` or `speculative` with nobody speaking: the outlet's own statement or hedge, as
+    far as the sentence shows; the own-voice model must vouch for it."""
+    return (
+        analysis.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
+        and analysis.unconfirms is None
+        and not analysis.addresses_reader
+        and not _own_speaker(analysis)
+    )
+
+
+def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: int) -> SentenceAnalysis:
+    """A sentence that is someone's content: the speaker of the nearest sentence with one in its
+    block (the following sentence first: '"A. B." | she said.'), else of the sentence just before
+    it in the previous block, with that sentence's standing (on the record if that speaker is);
+    else reported, by nobody named."""
+    sentences = article.sentences
+    block = sentences[k].block
+    same = [j for j in (k + 1, *range(k - 1, -1, -1), *range(k + 2, len(sentences))) if 0 <= j < len(sentences)]
+    order = [j for j in same if sentences[j].block == block]
+    if k > 0 and sentences[k - 1].block != block:
+        order.append(k - 1)
+    analysis = analyses[k]
+    for j in order:
+        other = analyses[j]
+        if not _own_speaker(other) or other.cue is None:
+            continue
+        if other.status is ClaimStatus.CONFIRMED and other.cue.on_record:
+            return _with(analysis, analysis.status, other.cue)  # a party's quotation going on
+        if other.status in (ClaimStatus.REPORTED, ClaimStatus.SPECULATIVE, ClaimStatus.CONFIRMED):
+            return _with(analysis, ClaimStatus.REPORTED, other.cue)
+    return _with(analysis, ClaimStatus.REPORTED, None)
 
 
 def _frames(article: ArticleReading) -> list[list[Frame]]:
@@ -202,7 +290,7 @@ def _heading_frame(text: str, analyses: Sequence[SentenceAnalysis]) -> Frame | N
         cue = analysis.cue
         if analysis.status is ClaimStatus.SPECULATIVE and (cue is None or cue.kind == "hedge"):
             return Frame(analysis.status, cue, outer=False)
-        if analysis.status is ClaimStatus.REPORTED and cue is not None and content_terms(cue.text) & _SAYING:
+        if analysis.status is ClaimStatus.REPORTED and cue is not None and _saying(cue.text):
             return Frame(analysis.status, cue, outer=False)
     words = {word.lower() for word in re.findall(r"[\w'’-]+", text)}
     claim_word = next((word for word in words if word in _CLAIM_WORDS), None)

@@ -214,6 +214,11 @@ FALSEHOOD_NOUNS = frozenset(["hoax", "falsehood", "fabrication", "myth"])
 CLAIM_NOUNS = frozenset(
     ["report", "claim", "allegation", "rumor", "rumour", "story", "news", "account", "assertion", "accusation", "photo"]
 )
+# What a denial can deny besides a claim noun: "denied wrongdoing", "denied any involvement".
+DENIED_NOUNS = frozenset(
+    ["wrongdoing", "involvement", "charge", "accusation", "responsibility", "knowledge", "link", "role", "claim",
+     "allegation", "rumor", "rumour", "report", "suggestion", "assertion", "story", "account", "it", "this", "that"]
+)  # fmt: skip
 CONFIRMATION_VERBS = frozenset(["confirm", "verify", "corroborate", "substantiate", "validate"])
 UNCONFIRMED_WORDS = frozenset(
     ["unconfirmed", "unverified", "unsubstantiated", "uncorroborated", "unproven", "disputed"]
@@ -476,8 +481,40 @@ OPPOSITE_PREDICATES = frozenset(
         ("confirm", "deny"),
         ("allow", "ban"),
         ("arrive", "leave"),
+        ("open", "shut"),
+        ("reopen", "shut"),
+        ("proceed", "cancel"),
+        ("stay on", "resign"),
+        ("stay on", "quit"),
+        ("stay on", "step down"),
+        ("stay on", "leave"),
+        ("resume", "cancel"),
+        ("hold", "cancel"),
+        ("proceed", "postpone"),
+        ("keep", "sell"),
     ]
 )
+# Phrasal and near-synonymous predicates that name one happening, so that claims about it compare:
+# "will go ahead" is "will proceed", "called off" is "cancelled", "will run again" is "will resume".
+SAME_HAPPENING = {
+    "go ahead": "proceed",
+    "call off": "cancel",
+    "scrap": "cancel",
+    "axe": "cancel",
+    "shut down": "close",
+    "shut": "close",
+    "close down": "close",
+    "run again": "resume",
+    "restart": "resume",
+    "start again": "resume",
+    "open again": "reopen",
+    "stay open": "open",
+    "step down": "resign",
+    "quit": "resign",
+    "stand down": "resign",
+    "remain on": "stay on",
+    "continue": "proceed",
+}
 # Words of a question that ask about how things stand now rather than about a past event.
 CURRENT_STATE_WORDS = frozenset(
     ["now", "currently", "still", "today", "yet", "latest", "current", "anymore", "ongoing"]

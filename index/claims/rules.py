@@ -220,12 +220,40 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
                 head = content
                 continue
         break
-    if head.lemma_.lower() == "be":
-        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr")), None)
-        negated = _negated(head)
-        head = complement or head
-        return head.lemma_.lower(), negated
-    return head.lemma_.lower(), _negated(head)
+    lemma = head.lemma_.lower()
+    negated = _negated(head) or _no_object(head)
+    if lemma in _STATE_VERBS:
+        # "will remain open", "stays shut", "is closed": the state said of the subject.
+        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr", "oprd", "xcomp")), None)
+        if complement is not None and (lemma == "be" or complement.pos_ in ("ADJ", "VERB")):
+            return complement.lemma_.lower(), negated
+        if lemma == "be":
+            return lemma, negated
+    particle = next((c.lower_ for c in head.children if c.dep_ in ("prt", "advmod") and c.lower_ in _PARTICLES), None)
+    if particle is not None:
+        lemma = f"{lemma} {particle}"  # "go ahead", "stay on", "step down", "call off"
+    if lemma == "make" and any(c.dep_ == "dobj" and c.lemma_.lower() in ("decision", "choice") for c in head.children):
+        lemma = "decide"  # "no decision has been made" against "the mayor has decided"
+    if lemma == "make" and any(
+        c.dep_ == "nsubjpass" and c.lemma_.lower() in ("decision", "choice") for c in head.children
+    ):
+        lemma = "decide"
+    return lex.SAME_HAPPENING.get(lemma, lemma), negated
+
+
+# Verbs that say a state of their subject through a complement: "remains open", "stayed shut".
+_STATE_VERBS = frozenset(["be", "remain", "stay", "become", "keep", "continue"])
+# Particles and adverbs that make a phrasal verb's meaning: "go ahead", "stay on", "run again".
+_PARTICLES = frozenset(["ahead", "on", "down", "off", "up", "out", "back", "again", "over"])
+
+
+def _no_object(verb: Token) -> bool:
+    """ "No decision has been made", "made no decision": the verb's object or subject is denied by "no"."""
+    return any(
+        child.dep_ in ("dobj", "nsubjpass", "nsubj")
+        and any(d.lower_ == "no" and d.dep_ == "det" for d in child.children)
+        for child in verb.children
+    )
 
 
 def analyse_text(text: str) -> SentenceAnalysis:
@@ -338,7 +366,7 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             yield _according_to(token, sent)
         elif token.pos_ in ("VERB", "AUX") and lemma in lex.CONFIRMATION_VERBS and _negated(token):
             yield _cue("not_confirmed" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
-        elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS:
+        elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS and _denies_a_claim(token):
             yield _cue("denial", token, sent)
         elif lower in lex.UNCONFIRMED_WORDS or (lower == "not" and _next_is(token, "true")):
             yield _cue("unconfirmed", token, sent)
@@ -517,6 +545,18 @@ def _calls_false(token: Token, lower: str, lemma: str) -> bool:
     if token.dep_ in ("acomp", "attr", "oprd", "ROOT"):
         return True
     return token.dep_ == "amod" and token.head.lemma_.lower() in lex.CLAIM_NOUNS
+
+
+def _denies_a_claim(token: Token) -> bool:
+    """A denial of something said: "denied the report", "denied that ...", "denied wrongdoing",
+    "denied it"; not "denied planning permission" or "rejected the appeal" (acts, not claims)."""
+    objects = [child for child in token.children if child.dep_ in ("dobj", "nsubjpass")]
+    if any(child.dep_ in ("ccomp", "xcomp") for child in token.children) or not objects:
+        return True
+    return any(
+        child.pos_ == "PRON" or child.lemma_.lower() in lex.CLAIM_NOUNS or child.lemma_.lower() in lex.DENIED_NOUNS
+        for child in objects
+    )
 
 
 def _rejects_claim(token: Token) -> bool:
@@ -1024,8 +1064,10 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
         return True  # "its staff", "their lawyers"; "its director said the museum will reopen"
     agent_words = {token.lemma_.lower() for token in _phrase(agent) if token.pos_ in ("NOUN", "PROPN")}
     speaker_words = {token.lemma_.lower() for token in _phrase(speaker) if token.pos_ in ("NOUN", "PROPN")}
-    if agent_words & speaker_words:
-        return True  # "a spokesperson for the ministry said the ministry will ..."
+    if agent_words & speaker_words or {word[:5] for word in agent_words if len(word) > 4} & {
+        word[:5] for word in speaker_words if len(word) > 4
+    }:
+        return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
     lemma = agent.lemma_.lower()
     someone = (
         agent.pos_ == "PROPN"

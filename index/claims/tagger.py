@@ -9,7 +9,7 @@ The article's front matter then turns a source into provenance: "Semafor, via Th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
@@ -26,26 +26,35 @@ if TYPE_CHECKING:
 
     from index.articles import Article
     from index.claims.learned.combine import LearnedTagger
+    from index.claims.learned.own_voice import OwnVoice
 
 Tagging = Literal["learned", "rules"]
 TAGGINGS: tuple[Tagging, ...] = ("learned", "rules")
 
 
-def analyse_paragraph(
+def read_paragraph(
     doc: Doc, tagging: Tagging = "learned", tagger: LearnedTagger | None = None
-) -> list[tuple[Span, SentenceAnalysis]]:
-    """Every sentence of a parsed paragraph with a letter or digit in it, and its analysis.
+) -> list[tuple[Span, SentenceAnalysis, tuple[str, ...]]]:
+    """Every sentence of a parsed paragraph with a letter or digit in it, its analysis, and the
+    features the own-voice model reads of it (none for the rules alone).
 
     Cue and source offsets in an analysis count from the start of the paragraph. `tagger`: other
     learned models than the installed ones (training and experiments).
     """
     if tagging == "rules":
-        return [(sent, analyse_sentence(sent)) for sent in doc.sents if any(char.isalnum() for char in sent.text)]
+        return [(sent, analyse_sentence(sent), ()) for sent in doc.sents if any(char.isalnum() for char in sent.text)]
     if tagger is None:
         from index.claims.learned.models import load_tagger
 
         tagger = load_tagger()
     return tagger.analyse(doc)
+
+
+def analyse_paragraph(
+    doc: Doc, tagging: Tagging = "learned", tagger: LearnedTagger | None = None
+) -> list[tuple[Span, SentenceAnalysis]]:
+    """Every sentence of a parsed paragraph and its analysis, read alone (no context)."""
+    return [(sent, analysis) for sent, analysis, _ in read_paragraph(doc, tagging, tagger)]
 
 
 def analyse_short_text(
@@ -86,12 +95,45 @@ def tag_articles(
 ) -> list[list[TaggedSentence]]:
     """Tag every sentence of every article, parsing blocks in batches for speed.
 
-    Each article is read as Markdown blocks (`index.structure`); every block is parsed and its
-    sentences analysed, then `index.claims.context` decides each sentence's status with what lies
-    around it (the lead-in of a list, the heading above, the title, the sentences before and after).
     `nlp`: another loaded pipeline than `load_nlp()`'s (benchmarks compare the stock one).
     """
     articles = list(articles)
+    decided = read_articles(articles, batch_size=batch_size, tagging=tagging, nlp=nlp)
+    return [_attribute(article, sentences) for article, sentences in zip(articles, decided, strict=True)]
+
+
+def read_articles(
+    articles: Sequence[Article],
+    *,
+    batch_size: int = 64,
+    tagging: Tagging = "learned",
+    nlp: Language | None = None,
+    tagger: LearnedTagger | None = None,
+    own_voice: OwnVoice | Literal["installed"] | None = "installed",
+) -> list[list[DecidedSentence]]:
+    """Every sentence of every article with its final analysis (offsets into the body).
+
+    `index.claims.context` decides each sentence's status with what lies around it (the lead-in of
+    a list, the heading above, the title, the sentences before and after) and the own-voice model.
+    `tagger`, `own_voice`: other models than the installed ones (training and experiments;
+    `own_voice=None` reads without the own-voice model).
+    """
+    if own_voice == "installed":
+        own_voice = _installed_own_voice() if tagging == "learned" else None
+    readings = article_readings(articles, batch_size=batch_size, tagging=tagging, nlp=nlp, tagger=tagger)
+    return [decide_in_context(reading, own_voice) for reading in readings]
+
+
+def article_readings(
+    articles: Sequence[Article],
+    *,
+    batch_size: int = 64,
+    tagging: Tagging = "learned",
+    nlp: Language | None = None,
+    tagger: LearnedTagger | None = None,
+) -> list[ArticleReading]:
+    """Each article read as Markdown blocks (`index.structure`), every block parsed and its
+    sentences analysed alone, with its headings' and title's analyses: what the context step reads."""
     nlp = nlp or load_nlp()
     limit = min(MAX_PARSE_CHARS, nlp.max_length)
     layouts = [read_blocks(article.body) for article in articles]
@@ -107,7 +149,7 @@ def tag_articles(
     for (number, position, piece), doc in zip(jobs, docs, strict=True):
         block = layouts[number][position]
         hostile = is_instruction_like(block.text)
-        for sent, analysis in analyse_paragraph(doc, tagging):
+        for sent, analysis, features in read_paragraph(doc, tagging, tagger):
             if block.kind == "heading":
                 headings[number].setdefault(position, []).append(in_body(analysis, piece))
                 continue
@@ -115,21 +157,28 @@ def tag_articles(
             lead = len(sent.text) - len(sent.text.lstrip())
             start, end = piece.body_span(sent.start_char + lead, sent.start_char + lead + len(text))
             readings[number].append(
-                SentenceReading(position, start, end, in_body(analysis, piece), hostile, reference(sent, analysis))
+                SentenceReading(
+                    position, start, end, in_body(analysis, piece), hostile, reference(sent, analysis), features
+                )
             )
     titles = nlp.pipe((normalise_case(article.meta.title) for article in articles), batch_size=batch_size)
-    tagged = []
-    for number, (article, title) in enumerate(zip(articles, titles, strict=True)):
-        reading = ArticleReading(
+    return [
+        ArticleReading(
             article.body,
             article.meta.title,
             layouts[number],
             readings[number],
             headings[number],
-            analyse_short_text(title, article.meta.title, tagging),
+            analyse_short_text(title, article.meta.title, tagging, tagger),
         )
-        tagged.append(_attribute(article, decide_in_context(reading)))
-    return tagged
+        for number, (article, title) in enumerate(zip(articles, titles, strict=True))
+    ]
+
+
+def _installed_own_voice() -> OwnVoice:
+    from index.claims.learned.models import load_own_voice
+
+    return load_own_voice()
 
 
 def in_body(analysis: SentenceAnalysis, block: Block) -> SentenceAnalysis:
