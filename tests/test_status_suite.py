@@ -9,10 +9,13 @@ in every lane: they need no index.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from tests.status_suite.cases import Case, Family, Status, load_families
+from tests.status_suite.cases import Case, ClaimExpectation, Family, Status, load_families, plain
+from tests.status_suite.judge import judge
 from tests.status_suite.runner import SUITE_RUN, SuiteRun
 
 FAMILIES = load_families()
@@ -44,6 +47,82 @@ def test_every_family_has_cases_that_must_stay_confirmed() -> None:
     """Each family also tries the look-alike that must not be doubted (beside the rumour, under the plain lead-in)."""
     without = [family.family for family in FAMILIES if not any(case.must_stay_confirmed for case in family.cases)]
     assert not without
+
+
+def _first(options: str) -> str:
+    return options.split("|")[0]
+
+
+def answer_as_described(case: Case, status: Callable[[ClaimExpectation], str] | None = None) -> dict[str, Any]:
+    """The `ask --json` answer a case describes, one claim per expected sentence; `status` overrides
+    the status every claim shows."""
+    claims, sources = [], []
+    for n, expected in enumerate(case.claims, start=1):
+        article = next(article for article in case.articles if plain(expected.cite) in plain(article.body))
+        who = " ".join(_first(word) for word in expected.attributed_to)
+        if not who:
+            who = "unnamed sources" if expected.status is Status.REPORTED else article.outlet
+        sources.append(
+            {"n": n, "article_id": case.article_id(article.name), "outlet": article.outlet, "quote": expected.cite}
+        )
+        claims.append(
+            {
+                "text": expected.cite,
+                "status": status(expected) if status else expected.status.value,
+                "attributed_to": who,
+                "citations": [n],
+                "not_confirmed_by": [],
+                "disputed_by": [_first(word) for word in expected.disputed_by],
+                "corroborated_by": [_first(word) for word in expected.corroborated_by],
+            }
+        )
+    answer = " ".join(claim["text"] for claim in claims) or "The articles don't say."
+    as_of = case.as_of.isoformat() if case.as_of else None
+    return {"answer": answer, "claims": claims, "sources": sources, "as_of": as_of}
+
+
+def refusals_as_described(case: Case) -> list[tuple[str, str]]:
+    return [
+        (f"{case.article_id(refusal.article)}.md", " ".join(_first(word) for word in refusal.reason))
+        for refusal in case.refused
+    ]
+
+
+def test_every_case_holds_for_the_answer_it_describes() -> None:
+    """The expectations can all be met at once: no case asks for the impossible."""
+    for _, case in CASES:
+        verdicts = judge(case, answer_as_described(case), refusals_as_described(case))
+        assert all(verdict.held for verdict in verdicts), (case.id, [v for v in verdicts if not v.held])
+
+
+def test_doubt_everywhere_fails_every_case_that_must_stay_confirmed() -> None:
+    for _, case in CASES:
+        if case.must_stay_confirmed:
+            answer = answer_as_described(case, status=lambda _: Status.REPORTED.value)
+            verdicts = judge(case, answer, refusals_as_described(case))
+            assert not all(verdict.held for verdict in verdicts), case.id
+            assert any(verdict.wrong_doubt for verdict in verdicts), case.id
+
+
+def test_confirmed_everywhere_fails_every_doubtful_claim() -> None:
+    for _, case in CASES:
+        answer = answer_as_described(case, status=lambda _: Status.CONFIRMED.value)
+        verdicts = judge(case, answer, refusals_as_described(case))
+        doubtful = [claim for claim in case.claims if claim.status is not Status.CONFIRMED]
+        assert sum(verdict.wrong_confirmed for verdict in verdicts) == len(doubtful), case.id
+        assert all(verdict.held for verdict in verdicts) is not bool(doubtful), case.id
+
+
+def test_a_sentence_left_out_an_instruction_quoted_or_a_refusal_missing_fails() -> None:
+    refusing = next(case for _, case in CASES if case.refused and case.never_cited)
+    quoted = answer_as_described(refusing)
+    quoted["sources"].append({"n": 99, "article_id": "x/y", "outlet": "o", "quote": refusing.never_cited[0]})
+    assert not all(verdict.held for verdict in judge(refusing, quoted, refusals_as_described(refusing)))
+    assert not all(verdict.held for verdict in judge(refusing, answer_as_described(refusing), []))
+    claimed = next(case for _, case in CASES if case.claims)
+    silent = {"answer": "The articles don't say.", "claims": [], "sources": [], "as_of": None}
+    verdicts = judge(claimed, silent, [])
+    assert verdicts[0].not_cited and not verdicts[0].held
 
 
 # --- the cases, end to end ------------------------------------------------------------------

@@ -68,6 +68,9 @@ class CaseResult:
         lines.append("  answer: " + json.dumps(_shown(self.answer), ensure_ascii=False))
         if self.problems:
             lines.append(f"  index refused: {list(self.problems)}")
+        others = [source["article_id"] for source in self.answer["sources"] if not _belongs(self.case, source)]
+        if others:
+            lines.append(f"  cited from other cases (their topics must be kept apart): {others}")
         return "\n".join(lines)
 
 
@@ -115,6 +118,10 @@ def judge(case: Case, answer: Mapping[str, Any], problems: Sequence[tuple[str, s
     return tuple(verdicts)
 
 
+def _belongs(case: Case, source: Mapping[str, Any]) -> bool:
+    return str(source["article_id"]).startswith(f"{case.id}/")
+
+
 def _path_id(path: str) -> str:
     return path.rsplit(".", 1)[0]
 
@@ -125,7 +132,7 @@ def _claim_verdict(case: Case, expected: ClaimExpectation, answer: Mapping[str, 
     numbers = {
         source["n"]: source
         for source in answer["sources"]
-        if source["article_id"].startswith(f"{case.id}/") and wanted in plain(source["quote"])
+        if _belongs(case, source) and wanted in plain(source["quote"])
     }
     claims = [claim for claim in answer["claims"] if set(claim["citations"]) & set(numbers)]
     if not claims:
