@@ -88,11 +88,13 @@ def _denied_in_article(item: Evidence) -> TaggedSentence | None:
     for sentence in item.article.sentences:
         if sentence.start == claim.start or sentence.instruction_like:
             continue
-        if sentence.status is ClaimStatus.DISPUTED and sentence.cue_kind == "denial" and claim.not_confirmed_by:
-            return sentence  # "The mayor's office denied the report."
+        concerned = bool(content_terms(sentence.source or "") & content_terms(_without_source(claim)))
+        if sentence.status is ClaimStatus.DISPUTED and sentence.cue_kind == "denial":
+            if claim.not_confirmed_by or concerned:
+                return sentence  # "The mayor's office denied the report.", "The water company denied it."
+            continue
         if sentence.status is not ClaimStatus.CONFIRMED or not sentence.source or sentence.cue_kind != "attribution":
             continue
-        concerned = content_terms(sentence.source) & content_terms(_without_source(claim))
         other = Evidence(sentence, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
         if concerned and contradicts(item, other):
             return sentence  # the party concerned, on the record
@@ -320,8 +322,27 @@ def _about_different_things(first: Evidence, second: Evidence) -> bool:
     for kind in numbered_a.keys() & numbered_b.keys():
         if not numbered_a[kind] & numbered_b[kind]:
             return True
+    if _told_apart(first.sentence.text, second.sentence.text):
+        return True
     a, b = _subjects(first), _subjects(second)
     return bool(a) and bool(b) and not (a & b)
+
+
+# Words that tell two things of one kind apart: "the north lido" and "the south lido".
+_DISTINGUISHERS = frozenset(
+    ["north", "south", "east", "west", "northern", "southern", "eastern", "western", "upper", "lower", "inner",
+     "outer", "old", "new", "first", "second", "third", "main", "left", "right", "front", "back", "junior",
+     "senior", "men's", "women's", "boys'", "girls'", "indoor", "outdoor", "morning", "evening", "night", "day"]
+)  # fmt: skip
+_PAIR = re.compile(r"\b([a-z]+'?s?'?)\s+([a-z]+)\b", re.IGNORECASE)
+
+
+def _told_apart(first: str, second: str) -> bool:
+    """The same noun after two different distinguishing words: "the north lido" and "the south lido"."""
+    a = {(noun.lower(), word.lower()) for word, noun in _PAIR.findall(first) if word.lower() in _DISTINGUISHERS}
+    b = {(noun.lower(), word.lower()) for word, noun in _PAIR.findall(second) if word.lower() in _DISTINGUISHERS}
+    nouns = {noun for noun, _ in a} & {noun for noun, _ in b}
+    return any({w for n, w in a if n == noun}.isdisjoint({w for n, w in b if n == noun}) for noun in nouns)
 
 
 _NUMBERED = re.compile(

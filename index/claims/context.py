@@ -102,6 +102,11 @@ def _saying(cue_text: str) -> bool:
     return bool(terms & _SAYING) or bool({word.lower() for word in cue_text.split()} & load_cues().observing)
 
 
+# "..., rival claims", "..., sources say", "... - report": a headline's credit after its claim.
+_TRAILING_CREDIT = re.compile(
+    r"[,:–—-]\s*((?:[\w'’&.-]+\s+){0,4}?[\w'’&.-]+)\s+(says?|claims?|reports?|alleges?|suggests?|insists?|warns?)\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
 
@@ -115,7 +120,7 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
     if own_voice is not None:
         features = own_voice_features(article, frames)
         doubted = [
-            _outlet_voice(analysis) and not own_voice.own_voice(row)
+            _outlet_voice(analysis) and not own_voice.own_voice(row, hedged=_hedged(analysis))
             for analysis, row in zip(framed, features, strict=True)
         ]
         framed = [
@@ -155,9 +160,16 @@ def own_voice_features(article: ArticleReading, frames: Sequence[Sequence[Frame]
     return rows
 
 
+def _hedged(analysis: SentenceAnalysis) -> bool:
+    """Speculative for a hedge the rules read ("may", "is expected to", a question)."""
+    return analysis.status is ClaimStatus.SPECULATIVE and any(
+        cue.kind in ("hedge", "question") for cue in analysis.cues
+    )
+
+
 def _outlet_voice(analysis: SentenceAnalysis) -> bool:
-    """`confirmed` or `speculative` with nobody speaking: the outlet's own statement or hedge, as
-    far as the sentence shows; the own-voice model must vouch for it."""
+    """`confirmed` or `speculative` with nobody speaking: the outlet's own statement or hedge as
+    far as the sentence shows, which the own-voice model must vouch for."""
     return (
         analysis.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
         and analysis.unconfirms is None
@@ -286,9 +298,12 @@ def _heading_frame(text: str, analyses: Sequence[SentenceAnalysis]) -> Frame | N
     """What a heading or title says of the text under it: someone's claim ("..., sources say",
     "Rumour: ...", "Anonymous allegations"), or a hedge ("Bridge may close"). A heading about an
     attitude ("Why distillation worries officials") frames nothing."""
+    credit = _TRAILING_CREDIT.search(text)
+    if credit is not None:  # "Grocer to leave high street, rival claims": headline syntax the parser misreads
+        return Frame(ClaimStatus.REPORTED, Cue("attribution", credit.group(2), 0, 0, credit.group(1)), outer=False)
     for analysis in analyses:
         cue = analysis.cue
-        if analysis.status is ClaimStatus.SPECULATIVE and (cue is None or cue.kind == "hedge"):
+        if analysis.status is ClaimStatus.SPECULATIVE and (cue is None or cue.kind in ("hedge", "vague")):
             return Frame(analysis.status, cue, outer=False)
         if analysis.status is ClaimStatus.REPORTED and cue is not None and _saying(cue.text):
             return Frame(analysis.status, cue, outer=False)

@@ -100,6 +100,15 @@ def _classes() -> dict[str, str]:
 LEX_CLASS: dict[str, str] = _classes()
 _CUE_CLASSES = frozenset(["onrec", "claim", "speech", "stance", "deny", "hedgev", "cog", "weasel", "confirm"])
 CUE_WORDS = frozenset(word for word, names in LEX_CLASS.items() if _CUE_CLASSES & set(names.split("+")))
+# Words of saying and believing only (no stances or acts): who claims what.
+SPEAKING_WORDS = (
+    frozenset(
+        word
+        for word, names in LEX_CLASS.items()
+        if {"onrec", "claim", "speech", "cog", "hedgev", "weasel", "confirm"} & set(names.split("+"))
+    )
+    - lex.HEDGE_MODALS
+)
 
 
 def lex_class(lemma: str, lower: str) -> str:
