@@ -53,6 +53,7 @@ class GuardedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._head_begun = False  # some of a request head has arrived, not all of it
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -60,7 +61,7 @@ class GuardedH11Protocol(H11Protocol):
         if len(self.connections) > self.max_connections:
             self._refuse(503, "too many connections: try again later")
             return
-        self._await_head()
+        self._await_head()  # a connection that never sends anything is closed too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_arrived()
@@ -69,6 +70,11 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # answered already: what the client still sends is read and dropped, then closed
+        between_requests = self.cycle is None or self.cycle.response_complete
+        if between_requests:
+            if self._head_deadline is None:
+                self._await_head()  # the next request on a kept-alive connection gets the same time
+            self._head_begun = True
         super().data_received(data)
 
     def handle_events(self) -> None:
@@ -78,14 +84,9 @@ class GuardedH11Protocol(H11Protocol):
             self._head_arrived()
 
     def on_response_complete(self) -> None:
-        # The next request on this connection gets the same time; armed first, because uvicorn
-        # reads a pipelined request (and `handle_events` disarms) inside the call below.
-        self._await_head()
-        super().on_response_complete()
+        super().on_response_complete()  # an idle kept-alive connection is uvicorn's to close
         if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
             self.transport.close()  # answered before its body was all sent (408, 413): the connection is done
-        if self.transport.is_closing():
-            self._head_arrived()
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(400, f"bad request: not a valid HTTP/1.1 request, or its head is over {MAX_HEADER_BYTES:,} bytes")
@@ -95,14 +96,19 @@ class GuardedH11Protocol(H11Protocol):
         self._head_deadline = self.loop.call_later(self.read_timeout_s, self._head_too_slow)
 
     def _head_arrived(self) -> None:
+        self._head_begun = False
         if self._head_deadline is not None:
             self._head_deadline.cancel()
             self._head_deadline = None
 
     def _head_too_slow(self) -> None:
         self._head_deadline = None
-        if not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        if self._head_begun:
             self._refuse(408, f"request head not received within {self.read_timeout_s:g} s")
+        else:
+            self.transport.close()  # nothing asked: nothing to answer
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer and close. Closing a socket with unread data makes the kernel reset the
