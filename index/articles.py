@@ -32,9 +32,9 @@ from index.text import BIDI_CONTROLS, has_controls, is_invisible, normalise
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 FRONT_MATTER_FENCE = "---"
-# What one article may cost to tag: its text in characters. Tagging takes about a minute per
-# million characters here (bench/tagging_speed.py), so a 1.15-million-character file would hold an
-# index run for minutes; a long news article has tens of thousands.
+# What one article may cost to tag, as its text in characters: a 1.15-million-character file once
+# held an index run for minutes at gigabytes. The longest articles of RealTimeQA's search results
+# have 100,000 characters (the data set cuts them there); a long news article has tens of thousands.
 MAX_TEXT_CHARS = 300_000
 
 

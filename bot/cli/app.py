@@ -8,6 +8,7 @@ when they run, so `factdesk --help` loads no model, store or llama-index.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import sys
 import uuid
@@ -50,6 +51,15 @@ def plain(text: str) -> Text:
     from bot.cli.render import plain as render_plain
 
     return render_plain(text)
+
+
+_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON escapes C0 controls but may write DEL and the C1 controls (an 8-bit CSI) as they are:
+    written as `\\u009b` instead, the same JSON prints inert."""
+    return _UNESCAPED_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _printable_record(record: logging.LogRecord) -> bool:
@@ -226,7 +236,11 @@ def add_pages(
         report = add_urls(settings.fetch_config(), urls)
         render_fetch(console, report)
         if report.nothing_usable:  # each failure is listed above; the index has nothing new to take
-            raise UserError(f"none of the {len(urls)} address{'es' if len(urls) != 1 else ''} gave an article")
+            raise UserError(
+                "the address gave no article"
+                if len(urls) == 1
+                else f"none of the {len(urls)} addresses gave an article"
+            )
         render_report(console, run_update(indexer))
 
 
@@ -273,7 +287,7 @@ def ask(
     if as_json:
         for note in answer.notes:
             errors.print(plain(f"note: {note}"))
-        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(json_for_terminal(answer.model_dump_json(indent=2)) + "\n")
     else:
         render_answer(console, answer)
 
