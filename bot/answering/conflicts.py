@@ -93,10 +93,12 @@ def _denied_in_article(item: Evidence) -> TaggedSentence | None:
             if claim.not_confirmed_by or concerned:
                 return sentence  # "The mayor's office denied the report.", "The water company denied it."
             continue
-        if sentence.status is not ClaimStatus.CONFIRMED or not sentence.source or sentence.cue_kind != "attribution":
+        on_record = sentence.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
+        if not on_record or not sentence.source or sentence.cue_kind != "attribution":
             continue
         other = Evidence(sentence, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
-        if concerned and contradicts(item, other):
+        same_happening = bool(claim.predicate) and claim.predicate == sentence.predicate
+        if concerned and same_happening and happening_conflict(item, other):
             return sentence  # the party concerned, on the record
     return None
 
@@ -143,6 +145,8 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: 
             second = drafts[j]
             if first.support[0].article.id == second.support[0].article.id or matrix[i, j] < SAME_POINT:
                 continue
+            if _story(first.support[0]) == _story(second.support[0]):
+                continue  # two copies of one wire story do not dispute each other
             if not _texts_contradict(first, second):
                 continue
             order = _newer(first, second) if about_now else None
@@ -409,6 +413,13 @@ def times_conflict(first: str, second: str) -> bool:
     return bool(a) and bool(b) and not (a & b)
 
 
+# When something was said is not when it happens: "said on Tuesday that it will open ...".
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|announced|stated|reported|confirmed|added|wrote|warned|denied)\b[^.,;]{0,25}?\bon\s+"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\bon\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?\s+(?:said|told|announced|stated)\b",
+    re.IGNORECASE,
+)
 _UNTIL = re.compile(r"\b(?:until|till|before)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|'ll|shall|next|from|starting|is to|are to|going to)\b", re.IGNORECASE)
 
@@ -419,7 +430,8 @@ def happening_conflict(first: Evidence, second: Evidence) -> bool:
     resume on Monday" in an article of Friday 1 March is 4 March); "will not run again until
     March 12" holds against "resumes on March 15" and contradicts "resumes on Monday 4 March"."""
     a, b = first.sentence, second.sentence
-    days_a, days_b = days(a.text, first.article.published), days(b.text, second.article.published)
+    days_a = days(_SAID_ON.sub(" ", a.text), first.article.published)
+    days_b = days(_SAID_ON.sub(" ", b.text), second.article.published)
     if a.negated != b.negated:
         negative = a if a.negated else b
         negative_days, positive_days = (days_a, days_b) if a.negated else (days_b, days_a)

@@ -187,8 +187,9 @@ def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: 
     block = sentences[k].block
     same = [j for j in (k + 1, *range(k - 1, -1, -1), *range(k + 2, len(sentences))) if 0 <= j < len(sentences)]
     order = [j for j in same if sentences[j].block == block]
-    if k > 0 and sentences[k - 1].block != block:
-        order.append(k - 1)
+    opens_quoted = article.body[sentences[k].start : sentences[k].start + 1] in ('"', "“", "‘", "'")
+    if k > 0 and sentences[k - 1].block != block and opens_quoted:
+        order.append(k - 1)  # a quotation running on from the paragraph before ('“...' opens each paragraph)
     analysis = analyses[k]
     for j in order:
         other = analyses[j]
@@ -271,7 +272,7 @@ def _heading_frames(article: ArticleReading, found: list[list[Frame]], first_of_
         if not under:
             continue
         first_block = article.sentences[under[0]].block
-        terms = _claim_terms(heading.text, analyses)
+        terms = _claim_terms(heading.text, frame)
         for k in under:
             sentence = article.sentences[k]
             if sentence.block == first_block or _restates(terms, article.body[sentence.start : sentence.end]):
@@ -288,7 +289,7 @@ def _title_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
     if cue is not None:
         cue = replace(cue, start=0, end=0, source_start=None, source_end=None)
     frame = replace(frame, cue=cue)
-    terms = _claim_terms(article.title, [article.title_analysis])
+    terms = _claim_terms(article.title, frame)
     for k, sentence in enumerate(article.sentences):
         if _restates(terms, article.body[sentence.start : sentence.end]):
             found[k].append(frame)
@@ -314,12 +315,9 @@ def _heading_frame(text: str, analyses: Sequence[SentenceAnalysis]) -> Frame | N
     return None
 
 
-def _claim_terms(text: str, analyses: Sequence[SentenceAnalysis]) -> set[str]:
-    """The content words of a heading or title, less its cue and source words ("sources say")."""
-    said: set[str] = set()
-    for analysis in analyses:
-        for cue in analysis.cues:
-            said |= content_terms(cue.text) | content_terms(cue.source or "")
+def _claim_terms(text: str, frame: Frame) -> set[str]:
+    """The content words of a heading or title, less the words of its credit ("sources say")."""
+    said = content_terms(frame.cue.text) | content_terms(frame.cue.source or "") if frame.cue is not None else set()
     return content_terms(text) - said - content_terms(" ".join(_CLAIM_WORDS))
 
 

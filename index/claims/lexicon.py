@@ -49,7 +49,7 @@ ON_RECORD_VERBS = frozenset(
 )
 # Verbs of evidence ("the study found that ..."): attributions only with a that-clause, not
 # "found the keys" or "could find himself pitted against".
-EVIDENCE_VERBS = frozenset(["show", "find", "conclude", "demonstrate"])
+EVIDENCE_VERBS = frozenset(["show", "find", "conclude", "demonstrate", "learn"])
 # Verbs of saying whose subject is a speaker even without a content clause in the same
 # sentence: '"...," he said.', "she told reporters", "the company reported a loss".
 SPEECH_VERBS = frozenset(
@@ -187,6 +187,8 @@ CLAIM_VERBS = frozenset(
         "retort",
         "caution",
         "concede",
+        # "The Gazette has learned that ...": an outlet passing on what its sources told it.
+        "learn",
     ]
 )
 DENIAL_VERBS = frozenset(
@@ -226,6 +228,8 @@ UNCONFIRMED_WORDS = frozenset(
 
 # Adverbs that mark the sentence as second-hand without naming the source.
 HEARSAY_ADVERBS = frozenset(["reportedly", "allegedly", "purportedly", "supposedly", "ostensibly"])
+# Adjectives that do the same for a noun: "the rumoured buyer", "the alleged attacker".
+HEARSAY_ADJECTIVES = frozenset(["rumoured", "rumored", "alleged", "purported", "supposed"])
 
 # Hedge cues: modality and epistemic uncertainty.
 HEDGE_MODALS = frozenset(["may", "might", "could", "would"])

@@ -358,7 +358,8 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", []) + by_kind.get("stance", [])
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
-        return ClaimStatus.REPORTED, min(off_record, key=lambda cue: cue.start)
+        # A named source ("according to two employees") over an impersonal one ("have been told").
+        return ClaimStatus.REPORTED, min(off_record, key=lambda cue: (cue.source == "unnamed sources", cue.start))
     hedges = by_kind.get("hedge", []) + by_kind.get("question", [])
     if hedges:
         # "The ministry said the bridge may close": speculative, and still the ministry's words.
@@ -395,9 +396,13 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         elif token.pos_ == "VERB" and lemma in lex.STANCE_VERBS and (cue := _stance_verb(token, sent, lemma)):
             yield cue
         elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
-            yield _cue("attribution", token, sent, source="unnamed sources")
+            rumour = lemma in ("rumor", "rumour")
+            yield _cue("attribution", token, sent, source="rumour" if rumour else "unnamed sources")
         elif lower in lex.HEARSAY_ADVERBS:
             yield _cue("hearsay", token, sent, source="unnamed sources")
+        elif lower in lex.HEARSAY_ADJECTIVES and token.dep_ == "amod":
+            # "the rumoured buyer is ...", "the alleged attacker": who it is, only as told
+            yield _cue("hearsay", token, sent, source="rumour" if lower.startswith("rumo") else "unnamed sources")
         elif (hearsay := _hearsay_frame(token, sent, lemma)) is not None:
             yield hearsay
         elif lower == "per" and token.pos_ == "ADP" and (per := _per(token, sent)) is not None:
@@ -460,6 +465,13 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         and (clause or followed_by_that)
     ):
         return _sourced("hearsay", token, subject)  # "the word is that", "the rumour was that"
+    if token.lower_ in ("reads", "read") and token.i + 1 < len(doc) and doc[token.i + 1].text == ":":
+        # "A post shared thousands of times on social media reads:" (the parser may take "reads" for a noun)
+        document = next((t for t in reversed(doc[sent.start : token.i]) if t.lemma_.lower() in lex.NOT_A_PARTY), None)
+        if document is not None:
+            return _sourced("attribution", token, document)
+    if token.lower_ == "talks":
+        return None  # "in talks to buy": negotiations, not talk
     if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
         return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
     if lemma == "be" and subject is not None and subject.lower_ in ("that", "this"):
@@ -478,11 +490,29 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         )
         if account is not None and giver is not None:
             return _sourced("attribution", account, giver)  # "That is the account three residents gave the paper."
+    if lemma in ("give", "provide", "tell", "offer", "share", "relay") and _passive(token):
+        patient = next((c for c in children if c.dep_ == "nsubjpass"), None)
+        agent = _passive_agent(token)
+        told = patient is not None and (
+            patient.lower_ in ("that", "this")
+            or (
+                patient.lemma_.lower() in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS
+                and any(c.lower_ in ("that", "this") for c in patient.children)
+            )
+        )
+        if told and agent is not None:
+            return _sourced("attribution", token, agent)  # "That account was given to the Clarion by three residents."
     if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.NOT_A_PARTY:
         return _sourced("attribution", token, subject)  # "the memo reads:"
     if token.lower_ in _SHOWN_TO and token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("by", "to", "with"):
         # "documents seen by the Tribune": whoever wrote them claims it, shown to the paper.
-        document = next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
+        document = (
+            token.head
+            if token.dep_ in ("acl", "relcl", "amod", "conj") and token.head.pos_ in ("NOUN", "PROPN")
+            else next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
+        )
+        while document is not None and document.dep_ == "conj" and document.head.pos_ in ("VERB",):
+            document = document.head.head if document.head.head.pos_ in ("NOUN", "PROPN") else None
         if document is not None:
             start = _phrase(document).start_char
             end = token.i + 2
@@ -503,7 +533,10 @@ def _sourced(kind: str, token: Token, source: Token) -> Cue:
 
 
 def _per(token: Token, sent: Span) -> Cue | None:
-    """ "..., per Reuters", "per a leaked memo": a source, not a rate ("50 miles per hour")."""
+    """ "..., per Reuters", "per a leaked memo": a source, not a rate ("50 miles per hour") nor a
+    name ("the coach, Per Dolan, will be sacked")."""
+    if token.text == "Per" and token.i > sent.start:
+        return None
     objects = [child for child in token.children if child.dep_ == "pobj"]
     if not objects and token.i + 1 < sent.end:
         objects = [sent.doc[token.i + 1]]
@@ -583,7 +616,14 @@ def _calls_false(token: Token, lower: str, lemma: str) -> bool:
         return False
     if token.dep_ in ("acomp", "attr", "oprd", "ROOT"):
         return True
-    return token.dep_ == "amod" and token.head.lemma_.lower() in lex.CLAIM_NOUNS
+    # "False reports circulated", "the report is a false one"; not "arrested for spreading false rumours",
+    # where the rumours are what the news is about.
+    head = token.head
+    return (
+        token.dep_ == "amod"
+        and head.lemma_.lower() in lex.CLAIM_NOUNS
+        and head.dep_ in ("nsubj", "nsubjpass", "attr", "ROOT")
+    )
 
 
 def _denies_a_claim(token: Token) -> bool:
@@ -842,7 +882,7 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     on_record = (
         (lemma in lex.ON_RECORD_VERBS or own_figures)
         and not hearsay
-        and _is_named(subject)
+        and (_is_named(subject) or _outlet_of_itself(token, subject))
         and _about_own_act(token, subject)
     )
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
@@ -1112,6 +1152,16 @@ _NOBODY_IN_PARTICULAR = frozenset(
     ["there", "this", "that", "which", "what", "someone", "somebody", "anyone", "anybody", "nobody", "everyone",
      "everybody", "one", "who"]
 )  # fmt: skip
+
+
+def _outlet_of_itself(verb: Token, subject: Token) -> bool:
+    """A news outlet on the record about its own act: "The Valeside Observer said it will stop
+    printing its Sunday edition" (what another outlet reports of others stays reported)."""
+    if subject.pos_ != "PROPN" or not _not_a_party(subject):
+        return False
+    clause = _content_clause(verb)
+    agent = next((child for child in clause.children if child.dep_ == "nsubj"), None) if clause is not None else None
+    return agent is not None and agent.lower_ in ("it", "we")
 
 
 def _not_a_party(subject: Token) -> bool:
