@@ -44,8 +44,11 @@ def parse(text: str):  # type: ignore[no-untyped-def]
 
 
 def test_quote_state_follows_straight_and_curly_quotes() -> None:
-    assert quote_state(["He", "said", '"', "yes", '"', "."]) == [0, 0, 0, 1, 1, 0]
-    assert quote_state(["“", "No", "”", "she", "said"]) == [1, 1, 1, 0, 0]
+    quoted = ["He", "said", '"', "yes", "we", "will", "build", '"', "."]
+    assert quote_state(quoted) == [0, 0, 0, 1, 1, 1, 1, 1, 0]
+    assert quote_state(["“", "No", "we", "will", "not", "”", "she", "said"]) == [1, 1, 1, 1, 1, 1, 0, 0]
+    # A word or short phrase in quotation marks is a scare quote, not someone's words.
+    assert quote_state(["a", '"', "student", '"', "AI", "“", "the", "teacher", "”", "model"]) == [0] * 10
 
 
 def test_lexicon_classes_join_every_list_a_word_is_in() -> None:

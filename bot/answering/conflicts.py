@@ -79,6 +79,10 @@ def link_denials(drafts: list[Draft]) -> list[Draft]:
         if other_item.key not in cited:
             cited.add(other_item.key)
             result.append(Draft(other.text, (other_item,), ClaimStatus.DISPUTED, who, (draft.who,)))
+        else:  # the other side is cited already: it is disputed too, by this claim's speaker
+            for number, existing in enumerate(result):
+                if existing.support[0].key == other_item.key:
+                    result[number] = existing.disputed(draft.who)
     return result
 
 

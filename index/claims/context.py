@@ -107,6 +107,11 @@ _TRAILING_CREDIT = re.compile(
     r"[,:–—-]\s*((?:[\w'’&.-]+\s+){0,4}?[\w'’&.-]+)\s+(says?|claims?|reports?|alleges?|suggests?|insists?|warns?)\s*[.!?]?\s*$",
     re.IGNORECASE,
 )
+# A label line is the outlet's own furniture ("Source: The Verge, reporting on a Semafor story."),
+# never someone's content.
+_LABEL_LINE = re.compile(
+    r"\s*(?:source|sources|credit|credits|photo|photos|editor's note|correction|update|note)\s*:", re.I
+)
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
 
@@ -120,8 +125,10 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
     if own_voice is not None:
         features = own_voice_features(article, frames)
         doubted = [
-            _outlet_voice(analysis) and not own_voice.own_voice(row, hedged=_hedged(analysis))
-            for analysis, row in zip(framed, features, strict=True)
+            _outlet_voice(analysis)
+            and not _LABEL_LINE.match(article.body, sentence.start)
+            and not own_voice.own_voice(row, hedged=_hedged(analysis))
+            for sentence, analysis, row in zip(article.sentences, framed, features, strict=True)
         ]
         framed = [
             _borrowed(article, framed, k) if doubt else analysis
@@ -308,10 +315,24 @@ def _heading_frame(text: str, analyses: Sequence[SentenceAnalysis]) -> Frame | N
             return Frame(analysis.status, cue, outer=False)
         if analysis.status is ClaimStatus.REPORTED and cue is not None and _saying(cue.text):
             return Frame(analysis.status, cue, outer=False)
-    words = {word.lower() for word in re.findall(r"[\w'’-]+", text)}
-    claim_word = next((word for word in words if word in _CLAIM_WORDS), None)
-    if claim_word is not None:
-        return Frame(ClaimStatus.REPORTED, Cue("hearsay", claim_word, 0, 0, "unnamed sources"), outer=False)
+        if (
+            analysis.status is ClaimStatus.REPORTED
+            and cue is not None
+            and cue.text in (":", "-", "–", "—")
+            and cue.source
+        ):
+            return Frame(analysis.status, cue, outer=False)  # "Sources: ...", "Report - ..."
+    words = re.findall(r"[\w'’-]+", text)
+    for number, word in enumerate(words):
+        if word.lower() in _CLAIM_WORDS:
+            # Who claims it is what the heading calls it: "rumour", "anonymous allegations".
+            before = words[number - 1].lower() if number else ""
+            said = (
+                f"{before} {word.lower()}"
+                if before in ("anonymous", "unnamed", "unverified", "online")
+                else word.lower()
+            )
+            return Frame(ClaimStatus.REPORTED, Cue("hearsay", word, 0, 0, said), outer=False)
     return None
 
 

@@ -385,7 +385,9 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             token.pos_ == "VERB" and lemma in lex.REJECTION_VERBS and _rejects_claim(token)
         ):
             yield _cue("denial", token, sent)
-        elif token.pos_ == "VERB" and (lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS):
+        elif token.pos_ == "VERB" and (
+            lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS or lemma in lex.LEARNING_VERBS
+        ):
             cue = _reporting_verb(token, sent, lemma)
             if cue is None and lemma in lex.STANCE_VERBS:
                 cue = _stance_verb(token, sent, lemma)
@@ -472,6 +474,14 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
             return _sourced("attribution", token, document)
     if token.lower_ == "talks":
         return None  # "in talks to buy": negotiations, not talk
+    if (
+        token.pos_ == "NOUN"
+        and token.dep_ == "ROOT"
+        and lemma in lex.SPEECH_VERBS | lex.CLAIM_VERBS
+        and subject is not None
+        and any(child.lower_ == "that" for child in token.subtree if child.dep_ == "mark")
+    ):
+        return _sourced("attribution", token, subject)  # "Posts on social media claim that ...", "claim" read as a noun
     if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
         return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
     if lemma == "be" and subject is not None and subject.lower_ in ("that", "this"):
@@ -506,13 +516,14 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         return _sourced("attribution", token, subject)  # "the memo reads:"
     if token.lower_ in _SHOWN_TO and token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("by", "to", "with"):
         # "documents seen by the Tribune": whoever wrote them claims it, shown to the paper.
+        participle = token
+        while participle.dep_ == "conj" and participle.head.i != participle.i:
+            participle = participle.head  # "prepared for investors and seen by Pennant News"
         document = (
-            token.head
-            if token.dep_ in ("acl", "relcl", "amod", "conj") and token.head.pos_ in ("NOUN", "PROPN")
+            participle.head
+            if participle.dep_ in ("acl", "relcl", "amod") and participle.head.pos_ in ("NOUN", "PROPN")
             else next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
         )
-        while document is not None and document.dep_ == "conj" and document.head.pos_ in ("VERB",):
-            document = document.head.head if document.head.head.pos_ in ("NOUN", "PROPN") else None
         if document is not None:
             start = _phrase(document).start_char
             end = token.i + 2
@@ -874,7 +885,8 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     end = max([last.idx + len(last.text)] + [child.idx + len(child.text) for child in hearsay])
     text = sent.doc.text[start:end]
     if subject is None:
-        return Cue("attribution", text, start, end, "unnamed sources", on_record=False)
+        hearsay_source = "rumour" if lemma in ("rumor", "rumour") else "unnamed sources"  # "It is rumoured that"
+        return Cue("attribution", text, start, end, hearsay_source, on_record=False)
     phrase = _phrase(subject)
     # "The coastguard reported 14 rescues": a party giving its own figures is on the record;
     # "X reported that Y did ..." passes on a claim.
@@ -1325,7 +1337,7 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
     if (
         cue.kind != "stance"
         and not says_something
-        and len(words) <= 12
+        and len(words) <= (16 if opening[0] in ("that", "this", "so") else 12)
         and (
             len(outside) <= 3
             or bool({"so", "that", "this", "that's", "thats"} & set(opening))
