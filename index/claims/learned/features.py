@@ -348,7 +348,7 @@ def token_features(start: int, end: int, arrays: DocArrays, tags: Sequence[str] 
     lower, lemma, pos, dep, lexc, quote, head = a.lower, a.lemma, a.pos, a.dep, a.lexc, a.quote, a.head
     clusters = a.clusters
     size = end - start
-    has_quote = any(a.is_quote[start:end])
+    has_quote = any(a.quote[start:end])  # a quotation, not a scare quote ('a "student" AI')
     has_cue = any(lexc[i] and (pos[i] in ("VERB", "AUX") or lemma[i] == "according") for i in range(start, end))
     root = next((i for i in range(start, end) if head[i] == i), start)
     sentence = f"sq={int(has_quote)}{a.is_quote[start]}{quote[start]}|{int(has_cue)}|{LEX_CLASS.get(lemma[root], '-')}"
