@@ -206,10 +206,10 @@ def test_a_party_on_the_record_stays_confirmed_when_it_is_the_outermost_speaker(
 
 
 def test_an_outer_speaker_the_rules_missed_decides_over_their_inner_one() -> None:
-    # "heard" is no cue of the rules; the CRF's outer cue holds the rules' on-the-record "said" in its clause.
-    text = "Ann Lee heard that the mayor said the pier will close."
+    # "reckons" is no cue of the rules; the CRF's outer cue holds the rules' on-the-record "said" in its clause.
+    text = "Ann Lee reckons that the mayor said the pier will close."
     assert analyse_sentence(parse(text)[:]).status is ClaimStatus.CONFIRMED
-    labels = {"ann": "SRC", "lee": "SRC", "heard": "CUE"}
+    labels = {"ann": "SRC", "lee": "SRC", "reckons": "CUE"}
     ((status, source),) = statuses(text, tagger_with(labels, default="CON"))
     assert status is ClaimStatus.REPORTED and source == "Ann Lee"
 
@@ -283,9 +283,9 @@ def test_remains_unconfirmed_stays_the_articles_own_observation() -> None:
 def test_the_hedge_model_turns_only_confirmed_into_speculative() -> None:
     hedge = LinearModel(["certain", "uncertain"], {"w=some": [-2.0, 2.0]}, [0.0, 0.0], threshold=0.5)
     tagger = tagger_with({}, hedge=hedge)
-    ((status, _),) = statuses("Some historians call the pier the oldest in the county.", tagger)
+    ((status, _),) = statuses("Some piers in the county are older than the town.", tagger)
     assert status is ClaimStatus.SPECULATIVE
-    (analysis,) = [a for _, a in analyse_paragraph(parse("Some historians call it old."), tagger=tagger)]
+    (analysis,) = [a for _, a in analyse_paragraph(parse("Some piers are old."), tagger=tagger)]
     assert analysis.cue is not None and analysis.cue.kind == "vague" and analysis.cue.text == "Some"
     assert statuses("The minister denied that some piers closed.", tagger)[0][0] is ClaimStatus.DISPUTED
 

@@ -191,7 +191,8 @@ CLAIM_VERBS = frozenset(
 )
 # "The Gazette has learned that ...": an outlet passing on what its sources told it. Kept apart from
 # the lists the CRF's features read ("learning to replicate" is no attribution).
-LEARNING_VERBS = frozenset(["learn"])
+# "X has learned that", "Y heard that": hearsay told to someone, credited to the one who heard it.
+LEARNING_VERBS = frozenset(["learn", "hear"])
 DENIAL_VERBS = frozenset(
     [
         "deny",
@@ -220,7 +221,8 @@ CLAIM_NOUNS = frozenset(
 # What a denial can deny besides a claim noun: "denied wrongdoing", "denied any involvement".
 DENIED_NOUNS = frozenset(
     ["wrongdoing", "involvement", "charge", "accusation", "responsibility", "knowledge", "link", "role", "claim",
-     "allegation", "rumor", "rumour", "report", "suggestion", "assertion", "story", "account", "it", "this", "that"]
+     "allegation", "rumor", "rumour", "report", "suggestion", "assertion", "story", "account", "it", "this", "that",
+     "plan", "intention", "intent", "existence", "any", "reports", "rumors", "rumours", "claims"]
 )  # fmt: skip
 CONFIRMATION_VERBS = frozenset(["confirm", "verify", "corroborate", "substantiate", "validate"])
 UNCONFIRMED_WORDS = frozenset(
