@@ -29,6 +29,7 @@ from bot.limits import RateLimiter
 
 if TYPE_CHECKING:
     from bot.answering.engine import AnswerEngine
+    from bot.follows.store import FollowStore
     from index.search import SearchFilters
 
 AnswerFunction = Callable[..., Answer]
@@ -62,6 +63,7 @@ class Service:
     config: HttpConfig
     answer: AnswerFunction
     corpus_dir: Path | None = None
+    follows: FollowStore | None = None
     limiter: RateLimiter[str] = dataclasses.field(init=False)
     threads: anyio.CapacityLimiter = dataclasses.field(init=False)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bot.answering.config import AnswerConfig
+from bot.follows.config import FollowConfig
 from bot.http.config import HttpConfig
 from index.config import IndexConfig
 
@@ -23,6 +24,7 @@ def serve(
     index: IndexConfig,
     answering: AnswerConfig,
     *,
+    follows: FollowConfig | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     import uvicorn
@@ -32,7 +34,7 @@ def serve(
 
     engine = AnswerEngine.open(index, answering)
     engine.searcher.store.status()  # the store answers now, not at the first question
-    app = create_app(engine, config, corpus_dir=index.corpus_dir)
+    app = create_app(engine, config, corpus_dir=index.corpus_dir, following=follows)
     if on_ready is not None:
         on_ready(f"http://{config.host}:{config.port}")
     with _stop_signals_end_quietly():
