@@ -118,13 +118,13 @@ def _check(
     if follow is None or not relevant_to(follow.question, sentences, engine):
         return None
     answer = answer_question(follow.question, engine, mode=AnswerMode.EXTRACTIVE, filters=follow.filters())
-    changes = changes_between(follow.snapshot, answer, fresh, _similarity(engine))
+    changes = changes_between(follow.snapshot, answer, fresh, text_similarity(engine))
     if not changes:
         return []
     return store.record(follow.id, changes, Snapshot.of(answer), targets(follow.channel, config))
 
 
-def _similarity(engine: AnswerEngine) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
+def text_similarity(engine: AnswerEngine) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
     def similarity(first: Sequence[str], second: Sequence[str]) -> np.ndarray:
         similar: np.ndarray = engine.vectors.texts(first) @ engine.vectors.texts(second).T
         return similar
