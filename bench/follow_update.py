@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import index.offline  # noqa: F401
 
 RTQA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "realtimeqa-2024"
-MODES = ("no hook", "hook, no follows", "hook, follows")
+MODES = ("no hook", "hook, no follows", "hook, follows", "hook, follows, warm")
 CHANNELS = 100
 
 
@@ -127,6 +127,13 @@ def worker(mode: str, corpus: Path, data: Path, threads: int) -> dict[str, Any]:
         engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
         engine.searcher.store.status()
         engine_load = time.perf_counter() - started
+        if mode.endswith("warm"):
+            from bot.answering.config import AnswerMode
+            from bot.answering.engine import answer_question
+            from bot.follows.store import FollowStore
+
+            for follow in FollowStore(settings.follow_config()).follows():
+                answer_question(follow.question, engine, mode=AnswerMode.EXTRACTIVE, filters=follow.filters())
         hook = follow_hook(settings.follow_config(), lambda: engine, reports.append)
     indexer = Indexer(settings.index_config(), after_update=hook)
     started = time.perf_counter()
@@ -194,7 +201,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--recall", action="store_true", help="also answer every follow again (slow)")
     parser.add_argument("--out", type=Path, help="write the JSON results here (bench/results/...)")
-    parser.add_argument("--work", type=Path, help="keep the work folder here (default: a temporary one)")
+    parser.add_argument(
+        "--work", type=Path, help="keep the work folder here, and reuse what an earlier run prepared in it"
+    )
     parser.add_argument("--worker", choices=[*MODES, "recall"])
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--data", type=Path)
@@ -210,7 +219,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         root = args.work or Path(temp)
         root.mkdir(parents=True, exist_ok=True)
-        setup = prepare(root, args)
+        prepared = root / "setup.json"
+        if prepared.is_file():  # a --work folder prepared by an earlier run: corpus, base index, follows
+            setup = json.loads(prepared.read_text())
+            print(f"reusing the corpus, base index and follows in {root}")
+        else:
+            setup = prepare(root, args)
+            prepared.write_text(json.dumps(setup))
         runs: list[dict[str, Any]] = []
         for number in range(args.rounds):
             for mode in MODES:

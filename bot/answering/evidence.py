@@ -111,7 +111,7 @@ def gather_evidence(
     if not candidates:
         return []
     question_terms = content_terms(question)
-    overlaps = [question_overlap(question_terms, sentence.text, article.title) for sentence, article, _ in candidates]
+    overlaps = [_overlap(question_terms, sentence.text, article.title) for sentence, article, _ in candidates]
     # Embed only the likeliest sentences: those sharing the question's words first, then by passage rank.
     order = sorted(range(len(candidates)), key=lambda i: (-overlaps[i], candidates[i][2]))[:limit]
     embedded = vectors.of([(candidates[i][1], candidates[i][0]) for i in order])
@@ -138,7 +138,7 @@ def _sentences_in(passage: Passage) -> list[TaggedSentence]:
     ]
 
 
-def question_overlap(question_terms: set[str], text: str, title: str) -> float:
+def _overlap(question_terms: set[str], text: str, title: str) -> float:
     """Share of the question's content words in the sentence; title words count half.
 
     The title stands in for context a sentence leaves implicit ("The closure will last 14 days"

@@ -36,7 +36,8 @@ def format_update(recorded: RecordedChange) -> list[str]:
     blocks = [Block(update_line(change, escape, label="**Update:**")), Block(about, tight=True)]
     lines = [f"- {line}" for line in status_lines(change, escape)]
     blocks += [Block(lines[0]), *(Block(line, tight=True) for line in lines[1:])] if lines else []
-    entries = [source_entry(source) for source in change.sources]
+    said = " ".join(" ".join(claim.text.split()) for claim in (*change.followed, *change.reasons))
+    entries = [source_entry(source, quote=" ".join(source.quote.split()) not in said) for source in change.sources]
     if entries:
         blocks += [Block(f"**Sources**\n{entries[0]}"), *(Block(entry, tight=True) for entry in entries[1:])]
     return pack(blocks)

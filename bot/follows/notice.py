@@ -20,18 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.follows.config import FollowConfig
 from bot.follows.models import RecordedChange, Snapshot, discord_channel_id
 from bot.follows.store import FollowStore
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    import numpy as np
+    from collections.abc import Collection, Sequence
 
     from bot.answering.engine import AnswerEngine
-    from bot.follows.touch import Sentence
+    from bot.answering.evidence import Evidence
+    from bot.answering.models import Answer
     from index.build import IndexReport
+    from index.search import SearchFilters
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,8 @@ class FollowReport:
     """What one pass did: for the writer's output and the log."""
 
     follows: int = 0
-    # Whose terms met the fresh articles, and of those, which had a relevant fresh sentence.
+    # Whose terms met the fresh articles; of those, the ones whose search retrieved a relevant fresh
+    # sentence, answered again.
     candidates: int = 0
     answered: int = 0
     changes: tuple[RecordedChange, ...] = ()
@@ -75,15 +78,14 @@ def notice_changes(
     if not fresh or not follows:
         return FollowReport(follows=len(follows), seconds=time.perf_counter() - started)
     loaded = engine()
-    records = loaded.searcher.store.articles(report.generation, fresh)
-    touched = candidates(follows, records)
+    touched = candidates(follows, loaded.searcher.store.articles(report.generation, fresh))
     answered = 0
     recorded: list[RecordedChange] = []
     problems: list[str] = []
-    for follow_id, sentences in touched.items():
+    for follow_id in touched:
         try:
-            found = _check(follow_id, sentences, loaded, store, config, set(fresh))
-        except Exception as error:
+            found = _check(follow_id, loaded, store, config, set(fresh))
+        except Exception as error:  # one follow failing must not stop the others
             log.warning("follow %s could not be checked", follow_id, exc_info=error)
             problems.append(f"follow {follow_id} could not be checked: {type(error).__name__}: {error}")
             continue
@@ -101,32 +103,57 @@ def notice_changes(
 
 
 def _check(
-    follow_id: int,
-    sentences: Sequence[Sentence],
-    engine: AnswerEngine,
-    store: FollowStore,
-    config: FollowConfig,
-    fresh: set[str],
+    follow_id: int, engine: AnswerEngine, store: FollowStore, config: FollowConfig, fresh: set[str]
 ) -> list[RecordedChange] | None:
-    """The changes recorded for one follow; None when no fresh sentence is relevant to it."""
-    from bot.answering.config import AnswerMode
-    from bot.answering.engine import answer_question
+    """The changes recorded for one follow; None when its answer cannot cite a fresh sentence."""
     from bot.follows.compare import changes_between
-    from bot.follows.touch import relevant_to
 
     follow = store.get(follow_id)
-    if follow is None or not relevant_to(follow.question, sentences, engine):
+    if follow is None:
         return None
-    answer = answer_question(follow.question, engine, mode=AnswerMode.EXTRACTIVE, filters=follow.filters())
-    changes = changes_between(follow.snapshot, answer, fresh, text_similarity(engine))
+    answered = answer_again(follow.question, follow.filters(), engine, fresh)
+    if answered is None:
+        return None
+    answer, evidence = answered
+    changes = changes_between(follow.snapshot, answer, fresh, text_similarity(engine, evidence))
     if not changes:
         return []
     return store.record(follow.id, changes, Snapshot.of(answer), targets(follow.channel, config))
 
 
-def text_similarity(engine: AnswerEngine) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
+def answer_again(
+    question: str, filters: SearchFilters, engine: AnswerEngine, fresh: Collection[str]
+) -> tuple[Answer, list[Evidence]] | None:
+    """`answer_question`'s extractive answer, built step by step so as to stop as soon as it cannot
+    cite a fresh sentence: when the search retrieves no fresh passage (nothing embedded yet), or
+    when no fresh sentence among the evidence is relevant (no answer assembled). Both are exact.
+    The question was cleaned when it was followed."""
+    from bot.answering.evidence import gather_evidence
+    from bot.answering.selection import extractive_answer, is_relevant
+
+    results = engine.searcher.search(question, top_k=engine.config.top_k, filters=filters)
+    if not any(passage.article.id in fresh for passage in results.passages):
+        return None
+    evidence = gather_evidence(question, results, engine.vectors)
+    if not any(item.article.id in fresh and is_relevant(item) for item in evidence):
+        return None
+    return extractive_answer(question, evidence, engine.vectors), evidence
+
+
+def text_similarity(
+    engine: AnswerEngine, evidence: Sequence[Evidence] = ()
+) -> Callable[[Sequence[str], Sequence[str]], np.ndarray]:
+    """Cosine similarity of claim texts; a claim that is an evidence sentence reuses its vector."""
+    known = {item.sentence.text: item.vector for item in evidence if item.vector is not None}
+
+    def vectors(texts: Sequence[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            known.update(zip(missing, engine.vectors.texts(missing), strict=True))
+        return np.stack([known[text] for text in texts])
+
     def similarity(first: Sequence[str], second: Sequence[str]) -> np.ndarray:
-        similar: np.ndarray = engine.vectors.texts(first) @ engine.vectors.texts(second).T
+        similar: np.ndarray = vectors(first) @ vectors(second).T
         return similar
 
     return similarity

@@ -38,13 +38,12 @@ AnswerFunction = Callable[..., Answer]
 ANSWER_THREADS = 2
 
 
-class AskRequest(BaseModel):
-    """The body of `POST /ask`: the `factdesk ask` arguments by the same names."""
+class QuestionRequest(BaseModel):
+    """A question and its filters: the body of `POST /follows` (`factdesk follow`'s arguments)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     question: str
-    mode: AnswerMode | None = None
     outlet: str | None = None
     since: date | None = None
     until: date | None = None
@@ -53,6 +52,12 @@ class AskRequest(BaseModel):
         from index.search import SearchFilters
 
         return SearchFilters(outlet=self.outlet, published_from=self.since, published_to=self.until)
+
+
+class AskRequest(QuestionRequest):
+    """The body of `POST /ask`: the `factdesk ask` arguments by the same names."""
+
+    mode: AnswerMode | None = None
 
 
 @dataclasses.dataclass

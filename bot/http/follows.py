@@ -7,33 +7,21 @@ the process that writes the index and read here from the shared follows database
 
 from __future__ import annotations
 
-from datetime import date
 from functools import partial
 
 import anyio
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.answering.models import Answer
 from bot.follows.following import start_following
 from bot.follows.store import FollowStore
-from bot.http.api import Service
+from bot.http.api import QuestionRequest, Service
 from bot.http.errors import NO_STORE, HttpError, bad_request
 from bot.http.guards import client_key, read_body
 
 CHANNEL = "http"
-
-
-class FollowRequest(BaseModel):
-    """The body of `POST /follows`: the `factdesk follow` arguments by the same names."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    question: str
-    outlet: str | None = None
-    since: date | None = None
-    until: date | None = None
 
 
 def _store(service: Service) -> FollowStore:
@@ -57,13 +45,10 @@ async def add(request: Request, service: Service) -> Response:
     store = _store(service)
     body = await read_body(request, service.config.max_request_bytes)
     try:
-        asked = FollowRequest.model_validate_json(body)
+        asked = QuestionRequest.model_validate_json(body)
     except ValidationError as error:
         raise bad_request(error) from None
-    from index.search import SearchFilters
-
-    filters = SearchFilters(outlet=asked.outlet, published_from=asked.since, published_to=asked.until)
-    work = partial(service.answer, asked.question, service.engine, filters=filters)
+    work = partial(service.answer, asked.question, service.engine, filters=asked.filters())
     answer: Answer = await anyio.to_thread.run_sync(work, limiter=service.threads)
     follow, created = await anyio.to_thread.run_sync(
         partial(
