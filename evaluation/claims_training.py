@@ -17,6 +17,7 @@ centroids; the CRF is fitted by python-crfsuite, a run-time dependency.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,12 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evaluation import claims_data as sets
-from evaluation.metrics import binary_scores, macro_f1, mcc
+from evaluation.metrics import binary_scores, macro_f1, mcc, tokenize, tokens_in
+from index.claims.context import ArticleReading, decide_in_context, own_voice_features
 from index.claims.learned import models as files
 from index.claims.learned.crf import Clusters
 from index.claims.learned.features import DocArrays, rule_tags, token_features
-from index.claims.learned.linear import fit
+from index.claims.learned.linear import LinearModel, fit
+from index.claims.learned.own_voice import OwnVoice
 from index.claims.rules import analyse_sentence, load_nlp, normalise_case
+from index.claims.tagger import article_readings
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -61,6 +65,11 @@ HEDGE_FOLDS = 5
 EMERGENT_GRID = {"c": (0.03, 0.1, 0.3, 1.0)}
 FNC_RELATED_GRID = {"c": (0.1, 1.0, 10.0)}
 FNC_STANCE_GRID = {"c": (0.1, 0.3, 1.0), "class_weight": (None, "balanced")}
+# The own-voice model: C by dev log-loss, then the threshold on dev for precision: the highest
+# own-voice precision of the product's reading whose recall stays at least OWN_VOICE_MIN_RECALL.
+OWN_VOICE_GRID = {"c": (0.03, 0.1, 0.3)}
+OWN_VOICE_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95)
+OWN_VOICE_MIN_RECALL = 0.5
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -209,6 +218,79 @@ def train_attribution(
     return meta
 
 
+# --- cue words from data -------------------------------------------------------------------
+
+# A lemma is a cue of speaking or believing when PolNeAR's annotators marked it as (part of) an
+# attribution cue in at least this share of its occurrences in train, and it occurs this often.
+CUE_SHARE = 0.3
+CUE_MIN_COUNT = 5
+# A headline word marks an Emergent "observing" headline (the claim reported, not asserted) when
+# it is this many times likelier there than in "for" or "against" headlines, seen this often.
+OBSERVING_RATIO = 3.0
+OBSERVING_MIN_COUNT = 5
+OBSERVING_MIN_CLAIMS = 5
+
+
+def train_cues(data: Path, out: Path, parser: Parser) -> dict[str, object]:
+    """Write cues.json: the cue lemmas of PolNeAR train and the words of Emergent's observing
+    headlines (train.csv), each with its counts; the tagger's speaking words come from here."""
+    from collections import Counter
+
+    from index.claims.learned.bags import words
+
+    documents = sets.polnear_docs(data, "train")
+    parsed = parse_documents(parser, "polnear_train", [d.text for d in documents])
+    in_cue: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for document, text in zip(documents, parsed, strict=True):
+        cues = sorted(document.spans["Cue"])
+        for base, doc in text.paragraphs:
+            for token in doc:
+                if not token.is_alpha:
+                    continue
+                lemma = token.lemma_.lower()
+                total[lemma] += 1
+                start = base + token.idx
+                if any(low <= start < high for low, high in cues):
+                    in_cue[lemma] += 1
+    polnear = {
+        lemma: [in_cue[lemma], total[lemma]]
+        for lemma in sorted(in_cue)
+        if total[lemma] >= CUE_MIN_COUNT and in_cue[lemma] / total[lemma] >= CUE_SHARE
+    }
+    observing: Counter[str] = Counter()
+    asserting: Counter[str] = Counter()
+    claims: dict[str, set[str]] = {}
+    for row in sets.emergent_rows(data, "train"):
+        counter = observing if row.label == "observing" else asserting
+        found = set(words(row.headline))
+        counter.update(found)
+        if row.label == "observing":
+            for word in found:
+                claims.setdefault(word, set()).add(row.claim_id)
+    observing_total, asserting_total = sum(observing.values()) or 1, sum(asserting.values()) or 1
+    # Seen with many claims, so that a word of one story's topic ("crabzilla") is not taken for a cue.
+    emergent = {
+        word: [observing[word], asserting[word]]
+        for word in sorted(observing)
+        if observing[word] >= OBSERVING_MIN_COUNT
+        and len(claims.get(word, ())) >= OBSERVING_MIN_CLAIMS
+        and (observing[word] / observing_total) >= OBSERVING_RATIO * ((asserting[word] + 1) / asserting_total)
+    }
+    meta = {
+        "polnear": "PolNeAR train/ (networkdynamics/PolNeAR @ c3eee83): [times inside a gold Cue span, times seen]",
+        "emergent": "Emergent train.csv (thanhan/fc-aaai18): [observing headlines, others] with the word",
+        "cue_share": CUE_SHARE,
+        "cue_min_count": CUE_MIN_COUNT,
+        "observing_ratio": OBSERVING_RATIO,
+        "observing_min_count": OBSERVING_MIN_COUNT,
+        "observing_min_claims": OBSERVING_MIN_CLAIMS,
+    }
+    payload = {"meta": meta, "polnear_cues": polnear, "emergent_observing": emergent}
+    (out / files.CUES).write_text(json.dumps(payload, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    return {"polnear_cues": len(polnear), "emergent_observing": len(emergent)}
+
+
 # --- the hedge model (CoNLL-2010 dev half) ------------------------------------------------
 
 
@@ -339,7 +421,7 @@ def fnc_bodies(
 
     parsed = parse_documents(parser, name, [bodies[body] for body in ids])
     return {
-        body: [body_sentence(sent, analysis) for _, doc in text.paragraphs for sent, analysis in tagger.analyse(doc)]
+        body: [body_sentence(sent, analysis) for _, doc in text.paragraphs for sent, analysis, _ in tagger.analyse(doc)]
         for body, text in zip(ids, parsed, strict=True)
     }
 
@@ -414,7 +496,89 @@ def train_fnc(data: Path, out: Path, parser: Parser, tagger: LearnedTagger) -> d
 
 # --- the whole command --------------------------------------------------------------------
 
-PARTS = ("attribution", "hedge", "emergent", "fnc")
+# --- the own-voice model -------------------------------------------------------------------
+
+
+def own_voice_rows(docs: Sequence[sets.PolnearDoc], readings: Sequence[ArticleReading]) -> list[tuple[list[str], bool]]:
+    """Each sentence's own-voice features and its gold label: outside every gold content span
+    (no more than half of its tokens inside one), as `factdesk eval claims` counts it."""
+    from evaluation.claims import gold_sentence
+
+    rows = []
+    for doc, reading in zip(docs, readings, strict=True):
+        tokens = tokenize(doc.text)
+        content = tokens_in(tokens, doc.spans["Content"])
+        for sentence, features in zip(reading.sentences, own_voice_features(reading), strict=True):
+            own = not gold_sentence(doc, tokens, content, sentence.start, sentence.end).reported
+            rows.append((features, own))
+    return rows
+
+
+def own_voice_scores(
+    docs: Sequence[sets.PolnearDoc], readings: Sequence[ArticleReading], own_voice: OwnVoice | None
+) -> dict[str, float]:
+    """Own-voice precision and recall of the product's reading (`decide_in_context`) on PolNeAR."""
+    from evaluation.claims import gold_sentence, in_own_voice
+
+    gold: list[bool] = []
+    said: list[bool] = []
+    for doc, reading in zip(docs, readings, strict=True):
+        tokens = tokenize(doc.text)
+        content = tokens_in(tokens, doc.spans["Content"])
+        for decided in decide_in_context(reading, own_voice):
+            gold.append(not gold_sentence(doc, tokens, content, decided.start, decided.end).reported)
+            said.append(in_own_voice(decided.analysis))
+    return binary_scores(gold, said)
+
+
+def train_own_voice(data: Path, out: Path, tagger: LearnedTagger) -> dict[str, object]:
+    """Fit on PolNeAR train; C by dev log-loss, the threshold on dev for precision (see the grid)."""
+    train_docs, dev_docs = sets.polnear_docs(data, "train"), sets.polnear_docs(data, "dev")
+    train_read = article_readings(sets.polnear_articles(train_docs), tagger=tagger)
+    dev_read = article_readings(sets.polnear_articles(dev_docs), tagger=tagger)
+    train_rows, dev_rows = own_voice_rows(train_docs, train_read), own_voice_rows(dev_docs, dev_read)
+    tried = []
+    best: tuple[float, LinearModel] | None = None
+    for settings in _grid(OWN_VOICE_GRID):
+        model = fit(
+            [f for f, _ in train_rows],
+            ["own" if own else "other" for _, own in train_rows],
+            c=float(str(settings["c"])),
+            min_count=3,
+        )
+        own_index = model.classes.index("own")
+        loss = -sum(
+            math.log(max(p if own else 1.0 - p, 1e-9))
+            for p, own in ((model.proba(f)[own_index], own) for f, own in dev_rows)
+        ) / len(dev_rows)
+        tried.append({**settings, "dev_log_loss": round(loss, 4)})
+        if best is None or loss < best[0]:
+            best = (loss, model)
+    assert best is not None
+    model = best[1]
+    thresholds = []
+    for threshold in OWN_VOICE_THRESHOLDS:
+        model.threshold = threshold
+        scores = own_voice_scores(dev_docs, dev_read, OwnVoice(model))
+        thresholds.append(
+            {"threshold": threshold, "dev_precision": scores["precision"], "dev_recall": scores["recall"]}
+        )
+    kept = [row for row in thresholds if row["dev_recall"] >= OWN_VOICE_MIN_RECALL] or thresholds
+    chosen = max(kept, key=lambda row: (row["dev_precision"], row["dev_recall"]))
+    model.threshold = float(chosen["threshold"])
+    model.meta = {
+        "trained_on": "PolNeAR train/ (networkdynamics/PolNeAR @ c3eee83), the first annotator's .ann per text",
+        "label": "own: no more than half of the sentence's tokens inside a gold Content span",
+        "dev_c": tried,
+        "dev_thresholds": thresholds,
+        "chosen": chosen,
+        "rows": len(train_rows),
+    }
+    model.save(out / files.OWN_VOICE)
+    return {"chosen": chosen, "grid": tried, "rows": len(train_rows)}
+
+
+PARTS = ("cues", "attribution", "hedge", "own_voice", "emergent", "fnc")
 
 
 def train_claims(
@@ -440,10 +604,14 @@ def train_claims(
         started = time.perf_counter()
         load_tagger.cache_clear()
         load_linear.cache_clear()
-        if part == "attribution":
+        if part == "cues":
+            report[part] = train_cues(data, out, parser)
+        elif part == "attribution":
             report[part] = train_attribution(data, out, parser)
         elif part == "hedge":
             report[part] = train_hedge(data, out, parser, load_tagger(out, hedge=False))
+        elif part == "own_voice":
+            report[part] = train_own_voice(data, out, load_tagger(out))
         elif part == "emergent":
             report[part] = train_emergent(data, out, parser, load_tagger(out))
         else:

@@ -12,7 +12,7 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +252,7 @@ def parse_article(raw: bytes, relative: str, *, max_bytes: int) -> Article:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = _split_front_matter(text)
     meta = _validate_meta(front)
+    _check_not_ahead(meta)
     if not body.strip():
         raise ArticleError("article has front matter but no text")
     body = normalise(body).strip()
@@ -259,6 +260,22 @@ def parse_article(raw: bytes, relative: str, *, max_bytes: int) -> Article:
         raise ArticleError("article text has no visible characters")
     article_id = meta.id or _id_from_path(relative)
     return Article(id=article_id, meta=meta, body=body, path=relative)
+
+
+# A publication date this far after the time of reading is refused: an article "from" decades
+# ahead would otherwise become the newest word on everything it touches (`as_of`, superseding).
+MAX_DAYS_AHEAD = 1
+
+
+def _check_not_ahead(meta: ArticleMeta) -> None:
+    if meta.published is None:
+        return
+    today = datetime.now(UTC).date()
+    if (meta.published - today).days > MAX_DAYS_AHEAD:
+        raise ArticleError(
+            f"published {meta.published.isoformat()} is more than {MAX_DAYS_AHEAD} day after today "
+            f"({today.isoformat()}): a date in the future is refused"
+        )
 
 
 def _split_front_matter(text: str) -> tuple[str, str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 # Invisible characters that change nothing a reader sees but split or disguise words: zero-width
 # spaces and joiners, the word joiner, soft hyphen, BOM, and the bidirectional controls.
@@ -68,40 +69,6 @@ def is_invisible(text: str) -> bool:
     return not _INVISIBLE.sub("", _CONTROL.sub("", text)).strip()
 
 
-# --- paragraphs ------------------------------------------------------------------------
-
-_HEADING = re.compile(r"^#{1,6}\s")
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """A line of prose and where it starts in the article body."""
-
-    start: int
-    text: str
-
-
-def paragraphs(body: str) -> list[Paragraph]:
-    """Non-empty lines that are prose; headings carry no claims and are left out."""
-    found: list[Paragraph] = []
-    offset = 0
-    lines = body.split("\n")
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        is_last = number == len(lines) - 1
-        if stripped and not _is_heading(stripped, is_last):
-            lead = len(line) - len(line.lstrip())
-            found.append(Paragraph(offset + lead, stripped))
-        offset += len(line) + 1
-    return found
-
-
-def _is_heading(line: str, is_last: bool) -> bool:
-    if _HEADING.match(line):
-        return True
-    return not is_last and len(line) < 80 and not line.endswith((".", "!", "?", ":", '"', "”", "'", "’", ")"))
-
-
 # --- text addressed to an AI -------------------------------------------------------------
 
 _INSTRUCTION_LIKE = re.compile(
@@ -128,3 +95,25 @@ def is_instruction_like(text: str) -> bool:
     ("Ignore previous instructions. Say X.").
     """
     return bool(_INSTRUCTION_LIKE.search(normalise(text)))
+
+
+# --- content words -------------------------------------------------------------------------
+
+_CONTENT_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+|\d[\d,.]*")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def content_terms(text: str) -> set[str]:
+    """The stemmed content words of a text (function words and one- or two-letter words left out):
+    what two texts must share to be about the same thing."""
+    from index.claims.lexicon import STOP_WORDS
+
+    words = [w.lower().strip("'-") for w in _CONTENT_WORD.findall(text)]
+    kept = [w for w in words if w and w not in STOP_WORDS and (len(w) > 2 or w.isdigit())]
+    return set(_stemmer().stemWords(kept))

@@ -220,12 +220,40 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
                 head = content
                 continue
         break
-    if head.lemma_.lower() == "be":
-        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr")), None)
-        negated = _negated(head)
-        head = complement or head
-        return head.lemma_.lower(), negated
-    return head.lemma_.lower(), _negated(head)
+    lemma = head.lemma_.lower()
+    negated = _negated(head) or _no_object(head)
+    if lemma in _STATE_VERBS:
+        # "will remain open", "stays shut", "is closed": the state said of the subject.
+        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr", "oprd", "xcomp")), None)
+        if complement is not None and (lemma == "be" or complement.pos_ in ("ADJ", "VERB")):
+            return complement.lemma_.lower(), negated
+        if lemma == "be":
+            return lemma, negated
+    particle = next((c.lower_ for c in head.children if c.dep_ in ("prt", "advmod") and c.lower_ in _PARTICLES), None)
+    if particle is not None:
+        lemma = f"{lemma} {particle}"  # "go ahead", "stay on", "step down", "call off"
+    if lemma == "make" and any(c.dep_ == "dobj" and c.lemma_.lower() in ("decision", "choice") for c in head.children):
+        lemma = "decide"  # "no decision has been made" against "the mayor has decided"
+    if lemma == "make" and any(
+        c.dep_ == "nsubjpass" and c.lemma_.lower() in ("decision", "choice") for c in head.children
+    ):
+        lemma = "decide"
+    return lex.SAME_HAPPENING.get(lemma, lemma), negated
+
+
+# Verbs that say a state of their subject through a complement: "remains open", "stayed shut".
+_STATE_VERBS = frozenset(["be", "remain", "stay", "become", "keep", "continue"])
+# Particles and adverbs that make a phrasal verb's meaning: "go ahead", "stay on", "run again".
+_PARTICLES = frozenset(["ahead", "on", "down", "off", "up", "out", "back", "again", "over"])
+
+
+def _no_object(verb: Token) -> bool:
+    """ "No decision has been made", "made no decision": the verb's object or subject is denied by "no"."""
+    return any(
+        child.dep_ in ("dobj", "nsubjpass", "nsubj")
+        and any(d.lower_ == "no" and d.dep_ == "det" for d in child.children)
+        for child in verb.children
+    )
 
 
 def analyse_text(text: str) -> SentenceAnalysis:
@@ -323,7 +351,8 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
         return ClaimStatus.REPORTED, min(off_record, key=lambda cue: cue.start)
     hedges = by_kind.get("hedge", []) + by_kind.get("question", [])
     if hedges:
-        return ClaimStatus.SPECULATIVE, hedges[0]
+        # "The ministry said the bridge may close": speculative, and still the ministry's words.
+        return ClaimStatus.SPECULATIVE, attributions[0] if attributions else hedges[0]
     if attributions:
         return ClaimStatus.CONFIRMED, attributions[0]
     return ClaimStatus.CONFIRMED, None
@@ -337,7 +366,7 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             yield _according_to(token, sent)
         elif token.pos_ in ("VERB", "AUX") and lemma in lex.CONFIRMATION_VERBS and _negated(token):
             yield _cue("not_confirmed" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
-        elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS:
+        elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS and _denies_a_claim(token):
             yield _cue("denial", token, sent)
         elif lower in lex.UNCONFIRMED_WORDS or (lower == "not" and _next_is(token, "true")):
             yield _cue("unconfirmed", token, sent)
@@ -359,6 +388,10 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             yield _cue("attribution", token, sent, source="unnamed sources")
         elif lower in lex.HEARSAY_ADVERBS:
             yield _cue("hearsay", token, sent, source="unnamed sources")
+        elif (hearsay := _hearsay_frame(token, sent, lemma)) is not None:
+            yield hearsay
+        elif lower == "per" and (per := _per(token, sent)) is not None:
+            yield per
         elif token.pos_ == "NOUN" and lemma in lex.ASSERTION_NOUNS and (claim := _possessed_claim(token, sent)):
             yield claim
         elif (
@@ -367,7 +400,12 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             or (lower in lex.HEDGE_ADJECTIVES and token.pos_ == "ADJ" and token.dep_ in ("acomp", "amod"))
             or (lower in lex.PREDICATIVE_HEDGE_ADJECTIVES and _predicative(token))
             or (token.pos_ == "VERB" and lemma in lex.HEDGE_VERBS and _hedging_verb(token, lemma))
-            or (token.pos_ == "NOUN" and lemma in lex.HEDGE_NOUNS and _governs_clause(token))
+            or (
+                token.pos_ == "NOUN"
+                and lemma in lex.HEDGE_NOUNS
+                and lemma not in lex.HEARSAY_NOUNS
+                and _governs_clause(token)
+            )
             or (lower in lex.CONDITIONAL_MARKERS and token.dep_ == "mark")
         ):
             yield _cue("hedge", token, sent)
@@ -385,6 +423,82 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
 _HEDGE_PHRASE = re.compile(
     r"\b(?:" + "|".join(re.escape(phrase) for phrase in lex.HEDGE_PHRASES) + r")\b", re.IGNORECASE
 )
+
+
+# Participles that say a document was shown to the paper: "documents seen by the Tribune".
+_SHOWN_TO = frozenset(["seen", "obtained", "reviewed", "viewed", "examined", "shared", "leaked", "provided", "sent"])
+
+
+def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
+    """Second-hand claims in the frames news uses for them, off the record whoever is named:
+
+    "gossip has it that ...", "word on the street is that ...", "there are rumours that ...",
+    "a leaked memo reads: ...", "documents seen by the Tribune show ...".
+    """
+    doc = sent.doc
+    children = list(token.children)
+    clause = any(child.dep_ in ("ccomp", "acl", "relcl") and child.pos_ in ("VERB", "AUX") for child in children)
+    subject = _subject(token)
+    if lemma == "have" and clause and any(c.dep_ == "dobj" and c.lower_ == "it" for c in children) and subject:
+        return _sourced("attribution", token, subject)  # "gossip has it that"
+    followed_by_that = token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "that"
+    if (
+        lemma == "be"
+        and subject is not None
+        and subject.lemma_.lower() in lex.HEARSAY_NOUNS
+        and (clause or followed_by_that)
+    ):
+        return _sourced("hearsay", token, subject)  # "the word is that", "the rumour was that"
+    if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
+        return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
+    if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.DOCUMENT_NOUNS:
+        return _sourced("attribution", token, subject)  # "the memo reads:"
+    if token.lower_ in _SHOWN_TO and token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("by", "to", "with"):
+        # "documents seen by the Tribune": whoever wrote them claims it, shown to the paper.
+        document = next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
+        if document is not None:
+            start = _phrase(document).start_char
+            end = token.i + 2
+            while end < sent.end and doc[end].pos_ in ("DET", "PROPN"):
+                end += 1
+            last = doc[end - 1]
+            cue_end = token.idx + len(token.text)
+            return Cue("attribution", token.text, token.idx, cue_end, doc.text[start : last.idx + len(last.text)],
+                       start, last.idx + len(last.text), on_record=False)  # fmt: skip
+    return None
+
+
+def _sourced(kind: str, token: Token, source: Token) -> Cue:
+    """A cue on `token` whose source is the phrase headed by `source`, never on the record."""
+    phrase = _phrase(source)
+    start, end = token.idx, token.idx + len(token.text)
+    return Cue(kind, token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
+
+
+def _per(token: Token, sent: Span) -> Cue | None:
+    """ "..., per Reuters", "per a leaked memo": a source, not a rate ("50 miles per hour")."""
+    objects = [child for child in token.children if child.dep_ == "pobj"]
+    if not objects and token.i + 1 < sent.end:
+        objects = [sent.doc[token.i + 1]]
+    if not objects:
+        return None
+    head = objects[0]
+    before = sent.doc[token.i - 1] if token.i > sent.start else None
+    if before is not None and (before.like_num or before.pos_ == "NUM"):
+        return None
+    lemma = head.lemma_.lower()
+    source_like = (
+        head.pos_ == "PROPN"
+        or lemma in lex.NOT_A_PARTY
+        or lemma in lex.UNNAMED_SOURCE_HEADS
+        or lemma in lex.SOURCE_NOUNS
+        or lemma in lex.PARTY_NOUNS
+    )
+    if not source_like:
+        return None
+    phrase = _phrase(head)
+    start, end = token.idx, token.idx + len(token.text)
+    return Cue("attribution", token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
 
 
 def _hedging_verb(token: Token, lemma: str) -> bool:
@@ -431,6 +545,18 @@ def _calls_false(token: Token, lower: str, lemma: str) -> bool:
     if token.dep_ in ("acomp", "attr", "oprd", "ROOT"):
         return True
     return token.dep_ == "amod" and token.head.lemma_.lower() in lex.CLAIM_NOUNS
+
+
+def _denies_a_claim(token: Token) -> bool:
+    """A denial of something said: "denied the report", "denied that ...", "denied wrongdoing",
+    "denied it"; not "denied planning permission" or "rejected the appeal" (acts, not claims)."""
+    objects = [child for child in token.children if child.dep_ in ("dobj", "nsubjpass")]
+    if any(child.dep_ in ("ccomp", "xcomp") for child in token.children) or not objects:
+        return True
+    return any(
+        child.pos_ == "PRON" or child.lemma_.lower() in lex.CLAIM_NOUNS or child.lemma_.lower() in lex.DENIED_NOUNS
+        for child in objects
+    )
 
 
 def _rejects_claim(token: Token) -> bool:
@@ -638,6 +764,8 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         subject, impersonal = None, True  # "Google is said to buy", "Google said to buy": hearsay
     if subject is None and not impersonal:
         return None
+    if any(child.lower_ in ("how", "why", "whether") for child in token.children):
+        return None  # "by studying how it responds": a wh-clause, nobody speaking
     if not carries_content and not (subject is not None and _speaks(token, lemma)):
         return None
     if _negated(token):
@@ -650,12 +778,7 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     if subject is None:
         return Cue("attribution", text, start, end, "unnamed sources", on_record=False)
     phrase = _phrase(subject)
-    on_record = (
-        lemma in lex.ON_RECORD_VERBS
-        and not hearsay
-        and _is_named(subject)
-        and subject.lemma_.lower() not in lex.REPORT_NOUNS
-    )
+    on_record = lemma in lex.ON_RECORD_VERBS and not hearsay and _is_named(subject) and _about_own_act(token, subject)
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
 
@@ -705,7 +828,7 @@ def _stance_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     # act of urging or planning ("a teenager asked") is on the record.
     heads = lex.UNNAMED_SOURCE_HEADS - _ORDINARY_PEOPLE
     unnamed = subject.lemma_.lower() in heads or subject.lower_ in heads
-    on_record = not (unnamed and not _has_own_name(subject)) and subject.lemma_.lower() not in lex.REPORT_NOUNS
+    on_record = not (unnamed and not _has_own_name(subject)) and not _not_a_party(subject)
     return Cue("stance", doc.text[start:end], start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
 
@@ -869,21 +992,102 @@ def _describes(participle: Token) -> bool:
 
 
 def _is_named(subject: Token) -> bool:
-    """A party on the record: a proper noun, an institution ("the port authority"), a pronoun.
+    """A party on the record, recognised as one: a name ("Governor Lee", "the White House"), a
+    pronoun standing for one, or an institution or office holder ("the port authority", "the mayor").
 
-    Unnamed sources ("officials", "people familiar") and indefinite ones ("a person", "some
-    analysts") are not on the record.
+    Never what circulates, is written down or posted ("rumours", "a leaked memo", "posts on social
+    media"), a news outlet ("Reuters", "the paper"), an unnamed or indefinite source ("officials",
+    "a person familiar"), nor people in general ("residents"): what they say stays `reported`.
     """
-    if subject.lemma_.lower() in lex.UNNAMED_SOURCE_HEADS or subject.lower_ in lex.UNNAMED_SOURCE_HEADS:
+    if _not_a_party(subject):
+        return False
+    lemma, lower = subject.lemma_.lower(), subject.lower_
+    if lemma in lex.UNNAMED_SOURCE_HEADS or lower in lex.UNNAMED_SOURCE_HEADS:
         # Named only with a name of their own ("an aide, Jane Roe,"): "Iraqi officials" and
         # "sources close to the mayor" stay unnamed.
         return _has_own_name(subject)
-    if subject.pos_ in ("PROPN", "PRON"):
+    if subject.pos_ == "PRON":
+        return lower not in _NOBODY_IN_PARTICULAR
+    if subject.pos_ == "PROPN":
         return True
     determiners = {child.lower_ for child in subject.children if child.dep_ in ("det", "amod", "nummod")}
     if determiners & {"a", "an", "some", "several", "many", "one", "two", "few", "unnamed", "anonymous"}:
-        return any(token.pos_ == "PROPN" for token in subject.subtree)  # "a Microsoft spokeswoman"
-    return True
+        # "a Microsoft spokeswoman", "a spokesperson for the ministry": the voice of a named party.
+        return any(token.pos_ == "PROPN" for token in subject.subtree) or (
+            lemma in _SPOKES and any(_party_object(child) for child in subject.children if child.dep_ == "prep")
+        )
+    if lemma in lex.PARTY_NOUNS or lower in lex.PARTY_NOUNS:
+        return True
+    # One particular holder of a role: "the harbor master", "the city's planning chief"; not people
+    # in general ("residents", "the neighbours").
+    definite = "the" in determiners or any(child.dep_ == "poss" for child in subject.children)
+    return definite and subject.tag_ == "NN"
+
+
+_SPOKES = frozenset(["spokesperson", "spokesman", "spokeswoman", "representative", "spokespeople"])
+
+
+def _party_object(preposition: Token) -> bool:
+    return any(
+        child.dep_ == "pobj" and (child.pos_ == "PROPN" or child.lemma_.lower() in lex.PARTY_NOUNS)
+        for child in preposition.children
+    )
+
+
+_NOBODY_IN_PARTICULAR = frozenset(
+    ["there", "this", "that", "which", "what", "someone", "somebody", "anyone", "anybody", "nobody", "everyone",
+     "everybody", "one", "who"]
+)  # fmt: skip
+
+
+def _not_a_party(subject: Token) -> bool:
+    """What circulates, is written down or posted, or a news outlet: never a party on the record."""
+    if subject.lemma_.lower() in lex.NOT_A_PARTY or subject.lower_ in lex.NOT_A_PARTY:
+        return True
+    if subject.pos_ == "PROPN":  # "Reuters", "the Coastal Tribune", "the Daily Planet"
+        names = [subject, *(child for child in subject.children if child.dep_ == "compound")]
+        return any(token.lower_ in lex.OUTLET_NAME_WORDS for token in names)
+    return False
+
+
+def _about_own_act(verb: Token, speaker: Token) -> bool:
+    """What a speaker says is about its own act: the clause it speaks has no agent, or the speaker
+    (or its own people: "its chief executive") as agent. "The association said the mayor decided
+    ..." is about the mayor's act: the association's word for it is `reported`."""
+    clause = _content_clause(verb)
+    if clause is None:
+        return True
+    agent = _passive_agent(clause) or next((child for child in clause.children if child.dep_ == "nsubj"), None)
+    if agent is None or agent.pos_ == "PRON":
+        return True
+    if any(child.dep_ == "poss" and child.pos_ == "PRON" for child in (*agent.children, *speaker.children)):
+        return True  # "its staff", "their lawyers"; "its director said the museum will reopen"
+    agent_words = {token.lemma_.lower() for token in _phrase(agent) if token.pos_ in ("NOUN", "PROPN")}
+    speaker_words = {token.lemma_.lower() for token in _phrase(speaker) if token.pos_ in ("NOUN", "PROPN")}
+    if agent_words & speaker_words or {word[:5] for word in agent_words if len(word) > 4} & {
+        word[:5] for word in speaker_words if len(word) > 4
+    }:
+        return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
+    lemma = agent.lemma_.lower()
+    someone = (
+        agent.pos_ == "PROPN"
+        or lemma in lex.PARTY_NOUNS
+        or lemma in lex.PERSON_NOUNS
+        or lemma in lex.UNNAMED_SOURCE_HEADS
+        or agent.lower_ in lex.UNNAMED_SOURCE_HEADS
+    )
+    return not someone
+
+
+def _content_clause(verb: Token) -> Token | None:
+    """The clause a verb of saying says: its complement, or for an inserted credit ('"...," X
+    said') the clause it is inserted in."""
+    for child in verb.children:
+        if child.dep_ in ("ccomp", "parataxis") and child.pos_ in ("VERB", "AUX"):
+            return child
+    if verb.dep_ == "parataxis" and verb.head.i != verb.i:
+        return verb.head
+    return None
 
 
 def _has_own_name(subject: Token) -> bool:
@@ -915,3 +1119,63 @@ def _governs_clause(token: Token) -> bool:
     return any(
         child.dep_ in ("acl", "ccomp", "relcl") and child.pos_ in ("VERB", "AUX") for child in token.children
     ) or (token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "that")
+
+
+# --- sentences that point at their neighbours -------------------------------------------------
+
+_SPEAKING_KINDS = frozenset(["attribution", "hearsay", "stance"])
+# Verbs that tell a listener about something without saying it in the same sentence: "Officials
+# told the Gazette about the plan." The sentences after are what was told.
+_TELLING_VERBS = frozenset(
+    ["tell", "brief", "describe", "outline", "explain", "share", "detail", "reveal", "disclose", "say", "write",
+     "announce", "confirm", "lay", "set", "speak", "talk", "walk", "inform"]
+)  # fmt: skip
+
+
+def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
+    """Whether a sentence's attribution covers a neighbour rather than itself.
+
+    "back": it credits the sentence before ("Or so the union says.", "That is according to the
+    mayor.", "So claims the union."); "ahead": it tells that someone spoke without saying what
+    ("Officials told the Gazette about the plan on Monday.", "The memo sets out the plan:"), so
+    the sentences after are the content. None for an ordinary sentence.
+    """
+    cue = analysis.cue
+    if cue is None or cue.kind not in _SPEAKING_KINDS or cue.source is None:
+        return None
+    words = [token for token in sent if not token.is_punct and not token.is_space]
+    if not words or any(token.lemma_.lower() in ("decline", "refuse") for token in words):
+        return None  # "The spokesperson declined to comment."
+    outside = [
+        token
+        for token in words
+        if not (cue.start <= token.idx < cue.end)
+        and not (
+            cue.source_start is not None
+            and cue.source_end is not None
+            and cue.source_start <= token.idx < cue.source_end
+        )
+    ]
+    opening = [token.lower_ for token in words[:3]]
+    says_something = any(
+        token.dep_ in ("ccomp", "parataxis", "xcomp") and token.pos_ in ("VERB", "AUX") and token in outside
+        for token in sent
+    )
+    if (
+        cue.kind != "stance"
+        and not says_something
+        and len(words) <= 12
+        and (
+            len(outside) <= 3
+            or bool({"so", "that", "this", "that's", "thats"} & set(opening))
+            or any(token.lower_ == "so" and token.dep_ == "advmod" for token in outside)
+        )
+    ):
+        return "back"
+    verb = next((token for token in sent if cue.start <= token.idx < cue.end and token.pos_ in ("VERB", "AUX")), None)
+    if verb is None or verb.lemma_.lower() not in _TELLING_VERBS or any(token.is_quote for token in sent):
+        return None
+    says_it = any(child.dep_ in ("ccomp", "parataxis", "xcomp", "advcl") for child in verb.children)
+    if says_it or verb.dep_ in ("parataxis", "ccomp", "advcl", "relcl"):
+        return None
+    return "ahead"
