@@ -92,9 +92,24 @@ def test_a_confirmation_by_the_party_concerned_in_a_new_article(similarity: Simi
     assert change.new_articles == ["b"]
 
 
+def test_a_confirmation_that_took_the_place_of_a_near_duplicate(similarity: Similarity) -> None:
+    """The extractive answer leaves the plan out as a near-duplicate of the ministry's statement
+    (similarity 0.86): the answer itself says the two say the same thing."""
+    after = answer([claim(CLOSED, ClaimStatus.CONFIRMED, MINISTRY, [1])], [source(1, "b", CLOSED)])
+    (change,) = changes_between(REPORTED_PLAN, after, {"b"}, similarity)
+    assert change.kind is ChangeKind.CONFIRMED and [c.text for c in change.reasons] == [CLOSED]
+
+
 def test_no_confirmation_unless_the_answer_links_the_two_claims(similarity: Similarity) -> None:
-    unlinked = answer([claim(CLOSED, ClaimStatus.CONFIRMED, MINISTRY, [1])], [source(1, "b", CLOSED)])
+    shut = "The transport ministry said it had shut the Harbor Bridge."  # 0.75 to the plan: close, not a duplicate
+    unlinked = answer([claim(shut, ClaimStatus.CONFIRMED, MINISTRY, [1])], [source(1, "b", shut)])
     assert changes_between(REPORTED_PLAN, unlinked, {"b"}, similarity) == []
+    linked = answer(
+        [claim(shut, ClaimStatus.CONFIRMED, MINISTRY, [1], corroborated_by=["Coastal Tribune"])], [source(1, "b", shut)]
+    )
+    assert [change.kind for change in changes_between(REPORTED_PLAN, linked, {"b"}, similarity)] == [
+        ChangeKind.CONFIRMED
+    ]
     # Linked by outlet, but another claim altogether: a confirmed ferry route confirms no bridge closure.
     other = answer(
         [claim(FERRY, ClaimStatus.CONFIRMED, MINISTRY, [1], corroborated_by=["Coastal Tribune"])],

@@ -11,9 +11,11 @@ nothing.
 
 A claim of the old answer is found in the new one by the sentence it cites. When the new answer
 no longer cites that sentence (a newer sentence saying the same thing took its place), a new
-claim stands for it only when the answer itself links the two, corroborating or disputing each
-other, and they say the same thing (embedding similarity at least `SAME_CLAIM`, the threshold
-corroboration uses), or, for a dispute, are on the same point (`SAME_POINT`).
+claim stands for it only when the answer itself links the two: corroborating or disputing each
+other, or the old sentence left out as a near-duplicate of the new one (`NEAR_DUPLICATE`, as the
+extractive answer drops it); and they say the same thing (embedding similarity at least
+`SAME_CLAIM`, the threshold corroboration uses) or, for a dispute, are on the same point
+(`SAME_POINT`).
 
 Per followed claim, one change: disputed before superseded before confirmed before corroborated.
 Claims changed by the same new sentences in the same way make one change.
@@ -28,6 +30,7 @@ import numpy as np
 
 from bot.answering.conflicts import SAME_CLAIM, SAME_POINT
 from bot.answering.models import Answer, Claim, Source
+from bot.answering.selection import NEAR_DUPLICATE
 from bot.follows.models import Change, ChangeKind, Snapshot
 from index.claims.status import ClaimStatus
 
@@ -85,12 +88,16 @@ class _Reading:
         return found
 
     def agree(self, position: int) -> bool:
-        """The new answer says the old claim and the new one at `position` state the same thing."""
+        """The new answer says the old claim and the new one at `position` state the same thing: one
+        corroborates the other, or the answer left the old sentence out as a near-duplicate of the
+        new one (and found no contradiction that would have brought it back as the other side)."""
         claim = self.new[position]
         if claim is self.now:  # the same sentence, its article updated
             return True
         if self.close[position] < SAME_CLAIM:
             return False
+        if self.now is None and self.close[position] > NEAR_DUPLICATE:
+            return True
         outlet = _outlet(self.after, claim, self.fresh)
         corroborated = self.now is not None and outlet in self.now.corroborated_by
         return corroborated or bool(self.outlets_before() & set(claim.corroborated_by))

@@ -20,11 +20,11 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from bot.answering.evidence import content_terms
 from bot.answering.selection import MIN_OVERLAP
 from bot.follows.store import FollowTerms
 from index.claims.status import TaggedSentence
 from index.store import ArticleRecord
+from index.text import content_terms
 
 Sentence = tuple[ArticleRecord, TaggedSentence]
 
