@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,9 @@ def prepare(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     from bot.answering.engine import AnswerEngine, answer_question
     from bot.follows.following import start_following
     from bot.follows.models import discord_place
+    from bot.follows.notice import keep_evidence
     from bot.follows.store import FollowStore
+    from index.search import SearchFilters
 
     engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
     store = FollowStore(settings.follow_config())
@@ -90,6 +93,7 @@ def prepare(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     for number, question in enumerate(followed):
         answer = answer_question(question.text, engine, mode=AnswerMode.EXTRACTIVE)
         start_following(store, answer, channel=discord_place(1000 + number % CHANNELS), user=f"discord:{2000 + number}")
+        keep_evidence(store, engine, answer.question, SearchFilters())
     abstained = sum(follow.snapshot.abstained for follow in store.follows())
     print(f"{len(followed)} follows answered in {time.perf_counter() - started:.0f} s ({abstained} abstained)")
     for path in new:
@@ -247,31 +251,44 @@ def main() -> None:
 
 
 def report(setup: dict[str, Any], runs: list[dict[str, Any]], checked: dict[str, Any] | None, args: Any) -> None:
+    """Each run against the run without a hook of the same round (the machine's load drifts between
+    rounds): the median of those paired ratios, their range, and the hook's own seconds."""
     by_mode = {mode: [run for run in runs if run["mode"] == mode] for mode in MODES}
-    medians = {mode: statistics.median(run["seconds"] for run in found) for mode, found in by_mode.items()}
-    baseline = medians["no hook"]
+    baseline = {run["round"]: run["seconds"] for run in by_mode["no hook"]}
+    paired = {mode: [run["seconds"] / baseline[run["round"]] - 1 for run in found] for mode, found in by_mode.items()}
+    hook_share = {mode: [run["hook_s"] / baseline[run["round"]] for run in found] for mode, found in by_mode.items()}
     print(
         f"\n{setup['new_articles']} new articles ({setup['new_chars']:,} characters) on a base of "
         f"{setup['base_articles']}; {setup['follows']} follows ({setup['follows_abstained']} answered "
-        f'"the articles don\'t say"); {args.rounds} rounds, median wall time of Indexer.update()'
+        f'"the articles don\'t say"); {args.rounds} rounds; update: wall time of Indexer.update(), median'
     )
-    print(f"{'run':20} {'update s':>9} {'added':>7} {'hook s':>7} {'candidates':>10} {'answered':>9} {'changes':>8}")
+    print(
+        f"{'run':20} {'update s':>9} {'added':>8} {'range':>17} {'hook s':>7} {'hook share':>10} "
+        f"{'candidates':>10} {'answered':>9} {'changes':>8}"
+    )
     for mode in MODES:
-        last = by_mode[mode][-1]
-        added = f"{(medians[mode] - baseline) / baseline:+.1%}" if mode != "no hook" else "baseline"
-        hook = statistics.median(run["hook_s"] for run in by_mode[mode])
+        found, last = by_mode[mode], by_mode[mode][-1]
+        seconds = statistics.median(run["seconds"] for run in found)
+        if mode == "no hook":
+            added, spread, share = "baseline", "", ""
+        else:
+            added = f"{statistics.median(paired[mode]):+.1%}"
+            spread = f"{min(paired[mode]):+.0%} .. {max(paired[mode]):+.0%}"
+            share = f"{statistics.median(hook_share[mode]):.1%}"
+        hook = statistics.median(run["hook_s"] for run in found)
         print(
-            f"{mode:20} {medians[mode]:9.1f} {added:>7} {hook:7.2f} {last['candidates']:10d} "
+            f"{mode:20} {seconds:9.1f} {added:>8} {spread:>17} {hook:7.2f} {share:>10} {last['candidates']:10d} "
             f"{last['answered']:9d} {len(last['changes']):8d}"
         )
+    print("added: the run against the no-hook run of the same round; hook share: the hook's own seconds against it")
     engine_load = statistics.median(run["engine_load_s"] for run in by_mode["hook, follows"])
-    print(f"(answering engine load, outside the clock, paid once by a one-shot `factdesk index`: {engine_load:.1f} s)")
+    print(f"answering engine load, outside the clock (a one-shot `factdesk index` pays it once): {engine_load:.1f} s")
     results: dict[str, Any] = {
         "setup": setup,
         "rounds": args.rounds,
         "threads": args.threads,
-        "median_s": medians,
-        "added_share": {mode: (medians[mode] - baseline) / baseline for mode in MODES},
+        "added_median": {mode: statistics.median(paired[mode]) for mode in MODES},
+        "hook_share_median": {mode: statistics.median(hook_share[mode]) for mode in MODES},
         "runs": runs,
         "date": time.strftime("%Y-%m-%d"),
     }
@@ -279,9 +296,11 @@ def report(setup: dict[str, Any], runs: list[dict[str, Any]], checked: dict[str,
         hooked = {tuple(change) for change in by_mode["hook, follows"][0]["changes"]}
         everything = {tuple(change) for change in checked["changes"]}
         missed, extra = sorted(everything - hooked), sorted(hooked - everything)
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(Counter(k for _, k in missed).items()))
         print(
             f"answering all {setup['follows']} follows again ({checked['seconds']:.0f} s): {len(everything)} changes; "
-            f"the hook found {len(hooked & everything)}, missed {len(missed)}, found {len(extra)} not there"
+            f"the hook found {len(hooked & everything)}, missed {len(missed)} ({kinds or 'none'}), "
+            f"found {len(extra)} not there"
         )
         results["recall"] = {**checked, "missed": missed, "extra": extra}
     if args.out:

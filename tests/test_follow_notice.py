@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from bot.answering.engine import AnswerEngine, answer_question
 from bot.follows.config import FollowConfig
 from bot.follows.following import start_following
 from bot.follows.models import ChangeKind, Snapshot
-from bot.follows.notice import answer_again, follow_hook, notice_changes
+from bot.follows.notice import answer_again, follow_hook, keep_evidence, notice_changes, vector_model
 from bot.follows.store import FollowStore
 from index.build import IndexReport
 from index.search import SearchFilters
@@ -74,3 +75,32 @@ def test_an_update_with_no_follows_loads_no_answering_engine(tmp_path: Path) -> 
     store.add("q", Snapshot(abstained=True), terms=["q"], channel="cli", user="cli")
     hook(IndexReport(generation="g"))  # follows, but nothing new: still nothing loaded
     assert [type(report).__name__ for report in reports] == ["FollowReport"]
+
+
+def test_kept_sentence_vectors_spare_another_process_embedding_them(
+    news_engine: AnswerEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FollowStore(FollowConfig(data_dir=tmp_path))
+    question = QUESTIONS[0]
+    keep_evidence(store, news_engine, question, SearchFilters())
+    generation, ids = every_article(news_engine)
+    versions = {i: h for i, h in news_engine.searcher.store.catalog_hashes(generation).items()}
+    assert store.sentence_vectors(vector_model(news_engine), versions)
+
+    cold = AnswerEngine(news_engine.config, news_engine.searcher)  # another process: nothing in memory
+    embedded: list[str] = []
+    embedder = cold.vectors.embedder
+    embed = embedder.embed_documents
+
+    def counting(texts: Any) -> Any:
+        embedded.extend(texts)
+        return embed(texts)
+
+    monkeypatch.setattr(embedder, "embed_documents", counting)
+    again = answer_again(question, SearchFilters(), cold, set(ids), kept=store)
+    assert again is not None and again[0] == answer_question(question, news_engine, mode=AnswerMode.EXTRACTIVE)
+    assert embedded == []
+
+    store.forget_sentence_vectors(ids[:1])
+    left = store.sentence_vectors(vector_model(news_engine), versions)
+    assert left and all(article_id != ids[0] for article_id, _, _ in left)

@@ -287,6 +287,7 @@ def follow(
     from bot.answering.question import clean_question
     from bot.cli.render import render_answer
     from bot.follows.following import start_following
+    from bot.follows.notice import keep_evidence
     from index.search import SearchFilters
 
     settings = _settings(ctx)
@@ -299,6 +300,8 @@ def follow(
     followed, created = start_following(
         store, answer, channel="cli", user="cli", outlet=outlet, since=published_from, until=published_to
     )
+    if created:
+        keep_evidence(store, engine, answer.question, filters)
     render_answer(console, answer)
     if created:
         console.print(

@@ -27,7 +27,7 @@ from bot.follows.models import RecordedChange, Snapshot, discord_channel_id
 from bot.follows.store import FollowStore
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from bot.answering.engine import AnswerEngine
     from bot.answering.evidence import Evidence
@@ -74,6 +74,7 @@ def notice_changes(
 
     started = time.perf_counter()
     fresh = tuple(dict.fromkeys((*report.added, *report.updated)))
+    store.forget_sentence_vectors([*report.updated, *report.removed])
     follows = store.terms()
     if not fresh or not follows:
         return FollowReport(follows=len(follows), seconds=time.perf_counter() - started)
@@ -111,7 +112,7 @@ def _check(
     follow = store.get(follow_id)
     if follow is None:
         return None
-    answered = answer_again(follow.question, follow.filters(), engine, fresh)
+    answered = answer_again(follow.question, follow.filters(), engine, fresh, kept=store)
     if answered is None:
         return None
     answer, evidence = answered
@@ -122,22 +123,59 @@ def _check(
 
 
 def answer_again(
-    question: str, filters: SearchFilters, engine: AnswerEngine, fresh: Collection[str]
+    question: str,
+    filters: SearchFilters,
+    engine: AnswerEngine,
+    fresh: Collection[str],
+    *,
+    kept: FollowStore | None = None,
 ) -> tuple[Answer, list[Evidence]] | None:
     """`answer_question`'s extractive answer, built step by step so as to stop as soon as it cannot
     cite a fresh sentence: when the search retrieves no fresh passage (nothing embedded yet), or
     when no fresh sentence among the evidence is relevant (no answer assembled). Both are exact.
-    The question was cleaned when it was followed."""
+    The question was cleaned when it was followed. With `kept`, sentence vectors kept there are
+    used, and those embedded here are kept."""
     from bot.answering.evidence import gather_evidence
     from bot.answering.selection import extractive_answer, is_relevant
 
     results = engine.searcher.search(question, top_k=engine.config.top_k, filters=filters)
     if not any(passage.article.id in fresh for passage in results.passages):
         return None
+    if kept is not None:
+        versions = {passage.article.id: passage.article.content_hash for passage in results.passages}
+        recall_vectors(kept, engine, versions)
     evidence = gather_evidence(question, results, engine.vectors)
+    if kept is not None:
+        keep_vectors(kept, engine, evidence)
     if not any(item.article.id in fresh and is_relevant(item) for item in evidence):
         return None
     return extractive_answer(question, evidence, engine.vectors), evidence
+
+
+def vector_model(engine: AnswerEngine) -> str:
+    """Which embeddings kept vectors are: the answering embedder's kind and model."""
+    embedder = engine.vectors.embedder
+    return f"{type(embedder).__name__}:{embedder.name}"
+
+
+def recall_vectors(store: FollowStore, engine: AnswerEngine, versions: Mapping[str, str]) -> None:
+    found = store.sentence_vectors(vector_model(engine), versions)
+    engine.vectors.remember(list(found), [np.frombuffer(blob, dtype=np.float32) for blob in found.values()])
+
+
+def keep_vectors(store: FollowStore, engine: AnswerEngine, evidence: Sequence[Evidence]) -> None:
+    rows = [
+        (item.article.id, item.article.content_hash, item.sentence.start, item.vector.astype(np.float32).tobytes())
+        for item in evidence
+        if item.vector is not None
+    ]
+    store.keep_sentence_vectors(vector_model(engine), rows)
+
+
+def keep_evidence(store: FollowStore, engine: AnswerEngine, question: str, filters: SearchFilters) -> None:
+    """After following: keep the vectors of the sentences its answer read (embedded already, so
+    this costs a search), for whichever process answers it again."""
+    keep_vectors(store, engine, engine.evidence(question, filters))
 
 
 def text_similarity(

@@ -5,6 +5,11 @@ changes, the HTTP server that adds follows and the bot that posts may be differe
 Each call opens its own short connection (safe from any thread); writes take the write lock
 first (`BEGIN IMMEDIATE`), so a limit check and the insert it guards cannot interleave.
 
+Sentence vectors: the embeddings of the sentences that answering a follow read, by model, article
+version and sentence, so that a process answering follows again (a `factdesk index` run from
+cron, a writer just started) does not embed again what an earlier one did. Rows of articles
+changed or removed are dropped by the next update.
+
 The outbox: a change and one delivery row per target ("discord", "webhook") are written in one
 transaction together with the follow's new baseline, before anything is sent. A sender marks a
 delivery sent only after it went out. A crash before that leaves it pending, and the next
@@ -18,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -60,6 +65,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
     sent_at TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (target, state);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    model TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, article_id, content_hash, start)
+) WITHOUT ROWID;
 """
 _CHANGE_COLUMNS = "c.id, c.follow_id, f.question, f.channel, c.recorded_at, c.change"
 
@@ -310,6 +323,43 @@ class FollowStore:
                 "state = CASE WHEN ? OR attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE id = ?",
                 (error[:500], give_up, self.config.max_attempts, delivery_id),
             )
+
+    # --- sentence vectors --------------------------------------------------------------
+
+    def sentence_vectors(self, model: str, versions: Mapping[str, str]) -> dict[tuple[str, str, int], bytes]:
+        """Kept vectors of these article versions (id -> content hash), by (id, hash, sentence start)."""
+        if not versions:
+            return {}
+        with self._read() as connection:
+            if connection is None:
+                return {}
+            found: dict[tuple[str, str, int], bytes] = {}
+            for article_id, content_hash in versions.items():
+                rows = connection.execute(
+                    "SELECT start, vector FROM sentence_vectors "
+                    "WHERE model = ? AND article_id = ? AND content_hash = ?",
+                    (model, article_id, content_hash),
+                ).fetchall()
+                found.update({(article_id, content_hash, start): vector for start, vector in rows})
+            return found
+
+    def keep_sentence_vectors(self, model: str, rows: Sequence[tuple[str, str, int, bytes]]) -> None:
+        """Keep (article id, content hash, sentence start, vector) rows; those already kept stay."""
+        if not rows:
+            return
+        with self._connect(write=True) as connection:
+            connection.executemany(
+                "INSERT OR IGNORE INTO sentence_vectors (model, article_id, content_hash, start, vector) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(model, *row) for row in rows],
+            )
+
+    def forget_sentence_vectors(self, article_ids: Sequence[str]) -> None:
+        """Drop the vectors of articles changed or removed (their kept versions are gone)."""
+        if not article_ids or not self.exists:
+            return
+        with self._connect(write=True) as connection:
+            connection.executemany("DELETE FROM sentence_vectors WHERE article_id = ?", [(i,) for i in article_ids])
 
     def delivery_states(self) -> dict[str, int]:
         """How many deliveries are pending, sent or failed (status output and tests)."""

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.answering.models import Answer
 from bot.follows.following import start_following
+from bot.follows.notice import keep_evidence
 from bot.follows.store import FollowStore
 from bot.http.api import QuestionRequest, Service
 from bot.http.errors import NO_STORE, HttpError, bad_request
@@ -62,6 +63,9 @@ async def add(request: Request, service: Service) -> Response:
             until=asked.until,
         )
     )
+    if created:
+        keeping = partial(keep_evidence, store, service.engine, answer.question, asked.filters())
+        await anyio.to_thread.run_sync(keeping, limiter=service.threads)
     body_out = {"follow": follow.model_dump(mode="json"), "answer": answer.model_dump(mode="json"), "created": created}
     return JSONResponse(body_out, status_code=201 if created else 200, headers=NO_STORE)
 
