@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import index.offline  # noqa: F401
 
 RTQA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "realtimeqa-2024"
-MODES = ("no hook", "hook, no follows", "hook, follows", "hook, follows, warm")
+MODES = ("no hook", "hook, no follows", "hook, follows")
 CHANNELS = 100
 
 
@@ -80,8 +80,7 @@ def prepare(root: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     from bot.answering.config import AnswerMode
     from bot.answering.engine import AnswerEngine, answer_question
-    from bot.follows.following import start_following
-    from bot.follows.models import discord_place
+    from bot.follows.models import Snapshot, discord_place
     from bot.follows.notice import keep_evidence
     from bot.follows.store import FollowStore
     from index.search import SearchFilters
@@ -92,7 +91,8 @@ def prepare(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     followed = questions[: args.follows]
     for number, question in enumerate(followed):
         answer = answer_question(question.text, engine, mode=AnswerMode.EXTRACTIVE)
-        start_following(store, answer, channel=discord_place(1000 + number % CHANNELS), user=f"discord:{2000 + number}")
+        channel, user = discord_place(1000 + number % CHANNELS), f"discord:{2000 + number}"
+        store.add(answer.question, Snapshot.of(answer), channel=channel, user=user)
         keep_evidence(store, engine, answer.question, SearchFilters())
     abstained = sum(follow.snapshot.abstained for follow in store.follows())
     print(f"{len(followed)} follows answered in {time.perf_counter() - started:.0f} s ({abstained} abstained)")
@@ -131,13 +131,6 @@ def worker(mode: str, corpus: Path, data: Path, threads: int) -> dict[str, Any]:
         engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
         engine.searcher.store.status()
         engine_load = time.perf_counter() - started
-        if mode.endswith("warm"):
-            from bot.answering.config import AnswerMode
-            from bot.answering.engine import answer_question
-            from bot.follows.store import FollowStore
-
-            for follow in FollowStore(settings.follow_config()).follows():
-                answer_question(follow.question, engine, mode=AnswerMode.EXTRACTIVE, filters=follow.filters())
         hook = follow_hook(settings.follow_config(), lambda: engine, reports.append)
     indexer = Indexer(settings.index_config(), after_update=hook)
     started = time.perf_counter()

@@ -15,7 +15,6 @@ from bot.answering.config import AnswerMode
 from bot.answering.drafts import abstain
 from bot.answering.engine import AnswerEngine, answer_question
 from bot.follows.config import FollowConfig
-from bot.follows.following import start_following
 from bot.follows.models import ChangeKind, Snapshot
 from bot.follows.notice import answer_again, follow_hook, keep_evidence, notice_changes, vector_model
 from bot.follows.store import FollowStore
@@ -49,8 +48,9 @@ def test_answering_again_is_answer_question_in_the_extractive_mode(news_engine: 
 def test_a_damaged_follow_is_reported_and_the_others_are_checked(news_engine: AnswerEngine, tmp_path: Path) -> None:
     config = FollowConfig(data_dir=tmp_path)
     store = FollowStore(config)
-    damaged, _ = start_following(store, abstain(QUESTIONS[2], "extractive"), channel="cli", user="cli")
-    intact, _ = start_following(store, abstain(QUESTIONS[0], "extractive"), channel="cli", user="cli")
+    nothing = Snapshot.of(abstain(QUESTIONS[0], "extractive"))
+    damaged, _ = store.add(QUESTIONS[2], nothing, channel="cli", user="cli")
+    intact, _ = store.add(QUESTIONS[0], nothing, channel="cli", user="cli")
     with sqlite3.connect(config.database) as connection:
         connection.execute("UPDATE follows SET snapshot = '{\"abstained\": 3' WHERE id = ?", (damaged.id,))
     generation, ids = every_article(news_engine)
@@ -72,7 +72,7 @@ def test_an_update_with_no_follows_loads_no_answering_engine(tmp_path: Path) -> 
     assert reports == [] and not (tmp_path / "follows.sqlite3").exists()
     store = FollowStore(FollowConfig(data_dir=tmp_path))
     assert not store.remove(1) and not store.exists  # looking creates nothing either
-    store.add("q", Snapshot(abstained=True), terms=["q"], channel="cli", user="cli")
+    store.add("q", Snapshot(abstained=True), channel="cli", user="cli")
     hook(IndexReport(generation="g"))  # follows, but nothing new: still nothing loaded
     assert [type(report).__name__ for report in reports] == ["FollowReport"]
 

@@ -35,7 +35,7 @@ def store_in(tmp_path: Path, **limits: int) -> FollowStore:
 
 
 def follow(store: FollowStore, question: str, channel: str = "discord:1", user: str = "discord:7") -> int:
-    made, _ = store.add(question, BASELINE, terms=["bridg"], channel=channel, user=user)
+    made, _ = store.add(question, BASELINE, channel=channel, user=user)
     return made.id
 
 
@@ -60,8 +60,8 @@ def test_limits_per_channel_and_per_person(tmp_path: Path) -> None:
 
 def test_the_same_question_in_the_same_channel_is_one_follow(tmp_path: Path) -> None:
     store = store_in(tmp_path, max_per_channel=1)
-    first, created = store.add("q", BASELINE, terms=[], channel="cli", user="cli")
-    again, created_again = store.add("q", NOTHING, terms=[], channel="cli", user="cli")
+    first, created = store.add("q", BASELINE, channel="cli", user="cli")
+    again, created_again = store.add("q", NOTHING, channel="cli", user="cli")
     assert created and not created_again and again.id == first.id and again.snapshot == BASELINE
 
 

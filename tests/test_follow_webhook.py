@@ -51,7 +51,7 @@ def answering(statuses: list[int]) -> Iterator[tuple[str, list[tuple[str, dict[s
 def recorded(tmp_path: Path, url: str, *, allow_private: bool = True) -> tuple[FollowStore, FollowConfig]:
     config = FollowConfig(data_dir=tmp_path, webhook=url, webhook_allow_private=allow_private, max_attempts=3)
     store = FollowStore(config)
-    follow, _ = store.add("Is the bridge open?", Snapshot(abstained=True), terms=["bridg"], channel="cli", user="cli")
+    follow, _ = store.add("Is the bridge open?", Snapshot(abstained=True), channel="cli", user="cli")
     source = Source(n=1, article_id="a", title="Bridge", outlet="Valley Herald", url=None, published=None, quote=QUOTE)
     claim = Claim(text=QUOTE, status=ClaimStatus.CONFIRMED, attributed_to="the ministry", citations=[1])
     change = Change(kind=ChangeKind.ANSWERED, followed=[], reasons=[claim], sources=[source])

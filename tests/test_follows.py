@@ -208,7 +208,6 @@ def test_a_kill_between_recording_and_sending_loses_nothing_and_sends_once(tmp_p
     """Two follows of one question, one from the CLI and one in a Discord channel: the killed
     indexer recorded a change for each, the webhook got none, the bot had posted nothing."""
     from bot.follows.models import discord_place
-    from bot.follows.touch import question_terms
     from tests.test_follows_discord import post_pending_in_dpytest
 
     corpus = tmp_path / "corpus"
@@ -218,13 +217,7 @@ def test_a_kill_between_recording_and_sending_loses_nothing_and_sends_once(tmp_p
     store = FollowStore(FollowConfig(data_dir=tmp_path / "data"))
     (in_cli,) = store.follows()
     channel_id = 900_000_000_000_000_042
-    in_discord, _ = store.add(
-        BRIDGE,
-        in_cli.snapshot,
-        terms=sorted(question_terms(BRIDGE)),
-        channel=discord_place(channel_id),
-        user="discord:7",
-    )
+    in_discord, _ = store.add(BRIDGE, in_cli.snapshot, channel=discord_place(channel_id), user="discord:7")
 
     arrive(corpus, "closed")
     with full_queue() as (url, listener):

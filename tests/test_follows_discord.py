@@ -24,7 +24,6 @@ from bot.discord.client import FactdeskBot
 from bot.discord.follows import FollowButton
 from bot.discord.handlers import Desk, handle_ask
 from bot.follows.config import FollowConfig
-from bot.follows.following import start_following
 from bot.follows.models import Change, ChangeKind, Snapshot, discord_place
 from bot.follows.notice import follow_hook
 from bot.follows.store import FollowStore
@@ -88,7 +87,7 @@ def test_the_bot_posts_each_change_once_in_the_channel_that_follows(tmp_path: Pa
         library = dpytest.back.make_text_channel("library", guild)
         for question, channel in ((BRIDGE, bridge), (LIBRARY, library)):
             answer = await asyncio.to_thread(answer_question, question, engine)
-            start_following(store, answer, channel=discord_place(channel.id), user="discord:1")
+            store.add(question, Snapshot.of(answer), channel=discord_place(channel.id), user="discord:1")
         for name in ("closed", "denied", "library", "stadium"):
             arrive(corpus, name)
             report = await asyncio.to_thread(indexer.update)
@@ -127,7 +126,7 @@ def test_updates_ping_nobody_and_text_from_articles_is_inert(tmp_path: Path) -> 
         by=["@everyone <@&42>"],
     )
     channel_id = 777_000_000_000_000_001
-    follow, _ = store.add(HOSTILE, Snapshot(abstained=True), terms=[], channel=discord_place(channel_id), user="u")
+    follow, _ = store.add(HOSTILE, Snapshot(abstained=True), channel=discord_place(channel_id), user="u")
     store.record(follow.id, [change], Snapshot(abstained=True), ["discord"])
     first, second = post_pending_in_dpytest(store, channel_id)
     assert second == [] and len(first) >= 1 and {where for where, _ in first} == {channel_id}
@@ -145,7 +144,7 @@ def test_a_channel_that_is_gone_is_given_up(tmp_path: Path) -> None:
     from bot.discord.updates import post_updates
 
     store = FollowStore(FollowConfig(data_dir=tmp_path))
-    follow, _ = store.add("q", Snapshot(abstained=True), terms=[], channel=discord_place(5), user="u")
+    follow, _ = store.add("q", Snapshot(abstained=True), channel=discord_place(5), user="u")
     answered = Change(kind=ChangeKind.ANSWERED, followed=[], reasons=[], sources=[])
     store.record(follow.id, [answered], Snapshot(abstained=True), ["discord"])
 
@@ -225,7 +224,7 @@ def test_no_follow_button_when_the_bot_keeps_no_follows(tmp_path: Path) -> None:
 def test_follows_lists_this_channels_questions_and_unfollow_removes_only_here(tmp_path: Path) -> None:
     store = FollowStore(FollowConfig(data_dir=tmp_path))
     for question, channel in (("Bridge @everyone?", 21), ("Library?", 22)):
-        store.add(question, Snapshot(abstained=True), terms=[], channel=discord_place(channel), user="u")
+        store.add(question, Snapshot(abstained=True), channel=discord_place(channel), user="u")
     bot = FactdeskBot(follow_desk(store), watch=False)
     listing = FakeInteraction(channel_id=21)
     asyncio.run(command(bot, "follows")(listing))

@@ -286,7 +286,7 @@ def follow(
     from bot.answering.engine import AnswerEngine, answer_question
     from bot.answering.question import clean_question
     from bot.cli.render import render_answer
-    from bot.follows.following import start_following
+    from bot.follows.models import Snapshot
     from bot.follows.notice import keep_evidence
     from index.search import SearchFilters
 
@@ -297,8 +297,14 @@ def follow(
     engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
     filters = SearchFilters(outlet=outlet, published_from=published_from, published_to=published_to)
     answer = answer_question(question, engine, filters=filters)
-    followed, created = start_following(
-        store, answer, channel="cli", user="cli", outlet=outlet, since=published_from, until=published_to
+    followed, created = store.add(
+        answer.question,
+        Snapshot.of(answer),
+        channel="cli",
+        user="cli",
+        outlet=outlet,
+        since=published_from,
+        until=published_to,
     )
     if created:
         keep_evidence(store, engine, answer.question, filters)

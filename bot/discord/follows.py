@@ -20,8 +20,7 @@ import discord
 from bot.answering.models import Answer
 from bot.discord.format import Block, escape, pack, shorten
 from bot.follows.errors import FollowLimit
-from bot.follows.following import start_following
-from bot.follows.models import Follow, discord_place
+from bot.follows.models import Follow, Snapshot, discord_place
 
 if TYPE_CHECKING:
     from bot.discord.handlers import Desk
@@ -93,9 +92,9 @@ async def follow_here(interaction: Any, answer: Answer, desk: Desk) -> tuple[Fol
     if desk.follows is None:
         raise RuntimeError("this bot keeps no follows")
     return await asyncio.to_thread(
-        start_following,
-        desk.follows,
-        answer,
+        desk.follows.add,
+        answer.question,
+        Snapshot.of(answer),
         channel=discord_place(interaction.channel_id or 0),
         user=f"discord:{interaction.user.id}",
     )

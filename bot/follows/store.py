@@ -163,16 +163,19 @@ class FollowStore:
         question: str,
         snapshot: Snapshot,
         *,
-        terms: Sequence[str],
         channel: str,
         user: str,
         outlet: str | None = None,
         since: date | None = None,
         until: date | None = None,
     ) -> tuple[Follow, bool]:
-        """The new follow and True; or the same question already followed here and False.
+        """Follow `question` in `channel`, with the answer shown as the baseline later answers are
+        compared with: the new follow and True, or the same question already followed there and False.
 
         Raises `FollowLimit` when the channel or the person follows as many questions as allowed."""
+        from index.text import content_terms
+
+        terms = sorted(content_terms(question))  # what `bot.follows.touch` meets new sentences with
         with self._connect(write=True) as connection:
             same = connection.execute(
                 "SELECT * FROM follows WHERE channel = ? AND question = ? AND outlet IS ? AND since IS ? "
@@ -202,7 +205,7 @@ class FollowStore:
                     channel,
                     user,
                     now(),
-                    json.dumps(sorted(set(terms))),
+                    json.dumps(terms),
                     snapshot.model_dump_json(),
                 ),
             )

@@ -29,10 +29,6 @@ from index.text import content_terms
 Sentence = tuple[ArticleRecord, TaggedSentence]
 
 
-def question_terms(question: str) -> frozenset[str]:
-    return frozenset(content_terms(question))
-
-
 def candidates(follows: Sequence[FollowTerms], articles: Sequence[ArticleRecord]) -> list[int]:
     """The follows (ids) whose question's words meet one fresh sentence's and its title's."""
     units: list[Sentence] = []

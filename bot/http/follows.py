@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.answering.models import Answer
-from bot.follows.following import start_following
+from bot.follows.models import Snapshot
 from bot.follows.notice import keep_evidence
 from bot.follows.store import FollowStore
 from bot.http.api import QuestionRequest, Service
@@ -53,9 +53,9 @@ async def add(request: Request, service: Service) -> Response:
     answer: Answer = await anyio.to_thread.run_sync(work, limiter=service.threads)
     follow, created = await anyio.to_thread.run_sync(
         partial(
-            start_following,
-            store,
-            answer,
+            store.add,
+            answer.question,
+            Snapshot.of(answer),
             channel=CHANNEL,
             user=f"{CHANNEL}:{client_key(request)}",
             outlet=asked.outlet,
