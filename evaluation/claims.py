@@ -79,7 +79,7 @@ PROTOCOL = (
 # the ones scored against PolNeAR's Cue and Source spans (a denial only with its denier).
 ATTRIBUTING_KINDS = frozenset(["attribution", "stance", "denial", "not_confirmed"])
 _SPEAKING = frozenset(["attribution", "stance", "hearsay"])
-_HEDGES = frozenset(["hedge", "question"])
+_HEDGES = frozenset(["hedge", "question", "vague"])
 # Speakers named by a pronoun are someone in particular ("he said"); "they say" is not.
 _NAMING_PRONOUNS = frozenset(["he", "she", "i", "we", "him", "her"])
 POLNEAR_ANNOTATOR_ALPHA = 0.754
@@ -97,6 +97,8 @@ ANCHORS: dict[str, dict[str, object]] = {
     "polnear_cue": {"anchor": "CRF prototype 0.61; annotators' alpha 0.754", "goal": 0.75},
     "polnear_source": {"anchor": "CRF prototype 0.73; annotators' alpha 0.754", "goal": 0.80},
     "polnear_sentence": {"anchor": "prototype 0.844", "goal": 0.85},
+    "polnear_own_voice_precision": {"anchor": "annotators' alpha 0.754", "goal": 0.90},
+    "polnear_own_voice_recall": {"anchor": "", "goal": 0.50},
     "emergent": {"anchor": "0.733 published", "goal": 0.80},
     "fnc1_related": {"anchor": "~0.47 published", "goal": 0.55},
     "fnc1_4class": {"anchor": "~0.60 published (Athene)", "goal": None},
@@ -716,6 +718,14 @@ def render_claims_table(console: Console, results: dict[str, object]) -> None:
         ("PolNeAR: cue token F1", polnear, "cue_f1", "polnear_cue", polnear["n"]),
         ("PolNeAR: source token F1", polnear, "source_f1", "polnear_source", polnear["n"]),
         ("PolNeAR: sentence reported F1", polnear, "sentence_f1", "polnear_sentence", polnear["n_sentences"]),
+        (
+            "PolNeAR: own-voice precision",
+            polnear,
+            "own_voice_precision",
+            "polnear_own_voice_precision",
+            polnear["n_sentences"],
+        ),
+        ("PolNeAR: own-voice recall", polnear, "own_voice_recall", "polnear_own_voice_recall", polnear["n_sentences"]),
         ("PolNeAR: source accuracy (reported)", polnear, "source_accuracy", "", polnear["n_reported_with_source"]),
         ("Emergent: accuracy", emergent, "accuracy", "emergent", emergent["n"]),
         ("FNC-1: related 3-class macro-F1", fnc, "related_macro_f1", "fnc1_related", fnc["n_related"]),

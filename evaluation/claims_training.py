@@ -60,7 +60,11 @@ ATTRIBUTION: dict[str, object] = {
 }
 CLUSTER_SAMPLE = 200_000
 SEED = 13
-HEDGE_GRID = {"c": (0.1, 0.3, 1.0), "threshold": (0.35, 0.4, 0.45, 0.5, 0.55, 0.6)}
+HEDGE_GRID = {"c": (0.1, 0.3, 1.0), "threshold": (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)}
+# Of the settings whose cross-validated MCC is within this of the best, the highest threshold: the
+# model only adds doubt, and on news (not Wikipedia, where it is fitted) a lower one flags plain
+# statements ("was founded in 1871 by a group of local fishermen").
+HEDGE_MCC_TOLERANCE = 0.01
 HEDGE_FOLDS = 5
 EMERGENT_GRID = {"c": (0.03, 0.1, 0.3, 1.0)}
 FNC_RELATED_GRID = {"c": (0.1, 1.0, 10.0)}
@@ -69,7 +73,13 @@ FNC_STANCE_GRID = {"c": (0.1, 0.3, 1.0), "class_weight": (None, "balanced")}
 # own-voice precision of the product's reading whose recall stays at least OWN_VOICE_MIN_RECALL.
 OWN_VOICE_GRID = {"c": (0.03, 0.1, 0.3)}
 OWN_VOICE_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95)
-OWN_VOICE_MIN_RECALL = 0.5
+# A hedge the rules read ("may", "is expected to") is the outlet's own hedge unless the model is
+# fairly sure the sentence is someone's content: its threshold stays at most 0.6.
+OWN_VOICE_HEDGED_THRESHOLDS = (0.2, 0.4, 0.6)
+# The most recall whose dev own-voice precision reaches the goal, 0.90. Every step up
+# doubts more plain reporting (PolNeAR counts votes, appointments and rulings as someone's
+# attribution; news readers do not): the target is the goal, not beyond it.
+OWN_VOICE_PRECISION = 0.90
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -335,9 +345,9 @@ def train_hedge(data: Path, out: Path, parser: Parser, tagger: LearnedTagger) ->
             ]
             scores = binary_scores(gold, predicted)
             results.append({"c": c, "threshold": threshold, "f1": scores["f1"], "mcc": mcc(gold, predicted)})
-    baseline = 2 * (sum(gold) / len(gold)) / (1 + sum(gold) / len(gold))
-    # The setting that clears both goals by the widest margin: MCC >= 0.45, F1 >= always-uncertain + 0.10.
-    best = max(results, key=lambda r: min(float(r["f1"]) - baseline - 0.10, float(r["mcc"]) - 0.45))
+    top = max(float(r["mcc"]) for r in results)
+    near = [r for r in results if float(r["mcc"]) >= top - HEDGE_MCC_TOLERANCE]
+    best = max(near, key=lambda r: (float(r["threshold"]), float(r["mcc"])))
     model = fit(features, ["uncertain" if g else "certain" for g in gold], c=float(best["c"]))
     model.threshold = float(best["threshold"])
     model.meta = {
@@ -558,13 +568,24 @@ def train_own_voice(data: Path, out: Path, tagger: LearnedTagger) -> dict[str, o
     model = best[1]
     thresholds = []
     for threshold in OWN_VOICE_THRESHOLDS:
-        model.threshold = threshold
-        scores = own_voice_scores(dev_docs, dev_read, OwnVoice(model))
-        thresholds.append(
-            {"threshold": threshold, "dev_precision": scores["precision"], "dev_recall": scores["recall"]}
-        )
-    kept = [row for row in thresholds if row["dev_recall"] >= OWN_VOICE_MIN_RECALL] or thresholds
-    chosen = max(kept, key=lambda row: (row["dev_precision"], row["dev_recall"]))
+        for hedged in OWN_VOICE_HEDGED_THRESHOLDS:
+            model.threshold = threshold
+            model.meta = {"hedged_threshold": hedged}
+            scores = own_voice_scores(dev_docs, dev_read, OwnVoice(model))
+            thresholds.append(
+                {
+                    "threshold": threshold,
+                    "hedged_threshold": hedged,
+                    "dev_precision": scores["precision"],
+                    "dev_recall": scores["recall"],
+                }
+            )
+    kept = [row for row in thresholds if row["dev_precision"] >= OWN_VOICE_PRECISION]
+    chosen = (
+        max(kept, key=lambda row: (row["dev_recall"], row["dev_precision"]))
+        if kept
+        else max(thresholds, key=lambda row: (row["dev_precision"], row["dev_recall"]))
+    )
     model.threshold = float(chosen["threshold"])
     model.meta = {
         "trained_on": "PolNeAR train/ (networkdynamics/PolNeAR @ c3eee83), the first annotator's .ann per text",
@@ -572,6 +593,7 @@ def train_own_voice(data: Path, out: Path, tagger: LearnedTagger) -> dict[str, o
         "dev_c": tried,
         "dev_thresholds": thresholds,
         "chosen": chosen,
+        "hedged_threshold": chosen["hedged_threshold"],
         "rows": len(train_rows),
     }
     model.save(out / files.OWN_VOICE)

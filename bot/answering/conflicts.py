@@ -79,6 +79,10 @@ def link_denials(drafts: list[Draft]) -> list[Draft]:
         if other_item.key not in cited:
             cited.add(other_item.key)
             result.append(Draft(other.text, (other_item,), ClaimStatus.DISPUTED, who, (draft.who,)))
+        else:  # the other side is cited already: it is disputed too, by this claim's speaker
+            for number, existing in enumerate(result):
+                if existing.support[0].key == other_item.key:
+                    result[number] = existing.disputed(draft.who)
     return result
 
 
@@ -88,13 +92,17 @@ def _denied_in_article(item: Evidence) -> TaggedSentence | None:
     for sentence in item.article.sentences:
         if sentence.start == claim.start or sentence.instruction_like:
             continue
-        if sentence.status is ClaimStatus.DISPUTED and sentence.cue_kind == "denial" and claim.not_confirmed_by:
-            return sentence  # "The mayor's office denied the report."
-        if sentence.status is not ClaimStatus.CONFIRMED or not sentence.source or sentence.cue_kind != "attribution":
+        concerned = bool(content_terms(sentence.source or "") & content_terms(_without_source(claim)))
+        if sentence.status is ClaimStatus.DISPUTED and sentence.cue_kind == "denial":
+            if claim.not_confirmed_by or concerned:
+                return sentence  # "The mayor's office denied the report.", "The water company denied it."
             continue
-        concerned = content_terms(sentence.source) & content_terms(_without_source(claim))
+        on_record = sentence.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
+        if not on_record or not sentence.source or sentence.cue_kind != "attribution":
+            continue
         other = Evidence(sentence, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
-        if concerned and contradicts(item, other):
+        same_happening = bool(claim.predicate) and claim.predicate == sentence.predicate
+        if concerned and same_happening and happening_conflict(item, other):
             return sentence  # the party concerned, on the record
     return None
 
@@ -141,6 +149,8 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: 
             second = drafts[j]
             if first.support[0].article.id == second.support[0].article.id or matrix[i, j] < SAME_POINT:
                 continue
+            if _story(first.support[0]) == _story(second.support[0]):
+                continue  # two copies of one wire story do not dispute each other
             if not _texts_contradict(first, second):
                 continue
             order = _newer(first, second) if about_now else None
@@ -320,8 +330,27 @@ def _about_different_things(first: Evidence, second: Evidence) -> bool:
     for kind in numbered_a.keys() & numbered_b.keys():
         if not numbered_a[kind] & numbered_b[kind]:
             return True
+    if _told_apart(first.sentence.text, second.sentence.text):
+        return True
     a, b = _subjects(first), _subjects(second)
     return bool(a) and bool(b) and not (a & b)
+
+
+# Words that tell two things of one kind apart: "the north lido" and "the south lido".
+_DISTINGUISHERS = frozenset(
+    ["north", "south", "east", "west", "northern", "southern", "eastern", "western", "upper", "lower", "inner",
+     "outer", "old", "new", "first", "second", "third", "main", "left", "right", "front", "back", "junior",
+     "senior", "men's", "women's", "boys'", "girls'", "indoor", "outdoor", "morning", "evening", "night", "day"]
+)  # fmt: skip
+_PAIR = re.compile(r"\b([a-z]+'?s?'?)\s+([a-z]+)\b", re.IGNORECASE)
+
+
+def _told_apart(first: str, second: str) -> bool:
+    """The same noun after two different distinguishing words: "the north lido" and "the south lido"."""
+    a = {(noun.lower(), word.lower()) for word, noun in _PAIR.findall(first) if word.lower() in _DISTINGUISHERS}
+    b = {(noun.lower(), word.lower()) for word, noun in _PAIR.findall(second) if word.lower() in _DISTINGUISHERS}
+    nouns = {noun for noun, _ in a} & {noun for noun, _ in b}
+    return any({w for n, w in a if n == noun}.isdisjoint({w for n, w in b if n == noun}) for noun in nouns)
 
 
 _NUMBERED = re.compile(
@@ -388,6 +417,13 @@ def times_conflict(first: str, second: str) -> bool:
     return bool(a) and bool(b) and not (a & b)
 
 
+# When something was said is not when it happens: "said on Tuesday that it will open ...".
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|announced|stated|reported|confirmed|added|wrote|warned|denied)\b[^.,;]{0,25}?\bon\s+"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\bon\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?\s+(?:said|told|announced|stated)\b",
+    re.IGNORECASE,
+)
 _UNTIL = re.compile(r"\b(?:until|till|before)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|'ll|shall|next|from|starting|is to|are to|going to)\b", re.IGNORECASE)
 
@@ -398,7 +434,8 @@ def happening_conflict(first: Evidence, second: Evidence) -> bool:
     resume on Monday" in an article of Friday 1 March is 4 March); "will not run again until
     March 12" holds against "resumes on March 15" and contradicts "resumes on Monday 4 March"."""
     a, b = first.sentence, second.sentence
-    days_a, days_b = days(a.text, first.article.published), days(b.text, second.article.published)
+    days_a = days(_SAID_ON.sub(" ", a.text), first.article.published)
+    days_b = days(_SAID_ON.sub(" ", b.text), second.article.published)
     if a.negated != b.negated:
         negative = a if a.negated else b
         negative_days, positive_days = (days_a, days_b) if a.negated else (days_b, days_a)

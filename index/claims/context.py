@@ -102,6 +102,16 @@ def _saying(cue_text: str) -> bool:
     return bool(terms & _SAYING) or bool({word.lower() for word in cue_text.split()} & load_cues().observing)
 
 
+# "..., rival claims", "..., sources say", "... - report": a headline's credit after its claim.
+_TRAILING_CREDIT = re.compile(
+    r"[,:–—-]\s*((?:[\w'’&.-]+\s+){0,4}?[\w'’&.-]+)\s+(says?|claims?|reports?|alleges?|suggests?|insists?|warns?)\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+# A label line is the outlet's own furniture ("Source: The Verge, reporting on a Semafor story."),
+# never someone's content.
+_LABEL_LINE = re.compile(
+    r"\s*(?:source|sources|credit|credits|photo|photos|editor's note|correction|update|note)\s*:", re.I
+)
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
 
@@ -115,8 +125,10 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
     if own_voice is not None:
         features = own_voice_features(article, frames)
         doubted = [
-            _outlet_voice(analysis) and not own_voice.own_voice(row)
-            for analysis, row in zip(framed, features, strict=True)
+            _outlet_voice(analysis)
+            and not _LABEL_LINE.match(article.body, sentence.start)
+            and not own_voice.own_voice(row, hedged=_hedged(analysis))
+            for sentence, analysis, row in zip(article.sentences, framed, features, strict=True)
         ]
         framed = [
             _borrowed(article, framed, k) if doubt else analysis
@@ -155,9 +167,16 @@ def own_voice_features(article: ArticleReading, frames: Sequence[Sequence[Frame]
     return rows
 
 
+def _hedged(analysis: SentenceAnalysis) -> bool:
+    """Speculative for a hedge the rules read ("may", "is expected to", a question)."""
+    return analysis.status is ClaimStatus.SPECULATIVE and any(
+        cue.kind in ("hedge", "question") for cue in analysis.cues
+    )
+
+
 def _outlet_voice(analysis: SentenceAnalysis) -> bool:
-    """`confirmed` or `speculative` with nobody speaking: the outlet's own statement or hedge, as
-    far as the sentence shows; the own-voice model must vouch for it."""
+    """`confirmed` or `speculative` with nobody speaking: the outlet's own statement or hedge as
+    far as the sentence shows, which the own-voice model must vouch for."""
     return (
         analysis.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
         and analysis.unconfirms is None
@@ -175,8 +194,9 @@ def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: 
     block = sentences[k].block
     same = [j for j in (k + 1, *range(k - 1, -1, -1), *range(k + 2, len(sentences))) if 0 <= j < len(sentences)]
     order = [j for j in same if sentences[j].block == block]
-    if k > 0 and sentences[k - 1].block != block:
-        order.append(k - 1)
+    opens_quoted = article.body[sentences[k].start : sentences[k].start + 1] in ('"', "“", "‘", "'")
+    if k > 0 and sentences[k - 1].block != block and opens_quoted:
+        order.append(k - 1)  # a quotation running on from the paragraph before ('“...' opens each paragraph)
     analysis = analyses[k]
     for j in order:
         other = analyses[j]
@@ -259,7 +279,7 @@ def _heading_frames(article: ArticleReading, found: list[list[Frame]], first_of_
         if not under:
             continue
         first_block = article.sentences[under[0]].block
-        terms = _claim_terms(heading.text, analyses)
+        terms = _claim_terms(heading.text, frame)
         for k in under:
             sentence = article.sentences[k]
             if sentence.block == first_block or _restates(terms, article.body[sentence.start : sentence.end]):
@@ -276,7 +296,7 @@ def _title_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
     if cue is not None:
         cue = replace(cue, start=0, end=0, source_start=None, source_end=None)
     frame = replace(frame, cue=cue)
-    terms = _claim_terms(article.title, [article.title_analysis])
+    terms = _claim_terms(article.title, frame)
     for k, sentence in enumerate(article.sentences):
         if _restates(terms, article.body[sentence.start : sentence.end]):
             found[k].append(frame)
@@ -286,25 +306,39 @@ def _heading_frame(text: str, analyses: Sequence[SentenceAnalysis]) -> Frame | N
     """What a heading or title says of the text under it: someone's claim ("..., sources say",
     "Rumour: ...", "Anonymous allegations"), or a hedge ("Bridge may close"). A heading about an
     attitude ("Why distillation worries officials") frames nothing."""
+    credit = _TRAILING_CREDIT.search(text)
+    if credit is not None:  # "Grocer to leave high street, rival claims": headline syntax the parser misreads
+        return Frame(ClaimStatus.REPORTED, Cue("attribution", credit.group(2), 0, 0, credit.group(1)), outer=False)
     for analysis in analyses:
         cue = analysis.cue
-        if analysis.status is ClaimStatus.SPECULATIVE and (cue is None or cue.kind == "hedge"):
+        if analysis.status is ClaimStatus.SPECULATIVE and (cue is None or cue.kind in ("hedge", "vague")):
             return Frame(analysis.status, cue, outer=False)
         if analysis.status is ClaimStatus.REPORTED and cue is not None and _saying(cue.text):
             return Frame(analysis.status, cue, outer=False)
-    words = {word.lower() for word in re.findall(r"[\w'’-]+", text)}
-    claim_word = next((word for word in words if word in _CLAIM_WORDS), None)
-    if claim_word is not None:
-        return Frame(ClaimStatus.REPORTED, Cue("hearsay", claim_word, 0, 0, "unnamed sources"), outer=False)
+        if (
+            analysis.status is ClaimStatus.REPORTED
+            and cue is not None
+            and cue.text in (":", "-", "–", "—")
+            and cue.source
+        ):
+            return Frame(analysis.status, cue, outer=False)  # "Sources: ...", "Report - ..."
+    words = re.findall(r"[\w'’-]+", text)
+    for number, word in enumerate(words):
+        if word.lower() in _CLAIM_WORDS:
+            # Who claims it is what the heading calls it: "rumour", "anonymous allegations".
+            before = words[number - 1].lower() if number else ""
+            said = (
+                f"{before} {word.lower()}"
+                if before in ("anonymous", "unnamed", "unverified", "online")
+                else word.lower()
+            )
+            return Frame(ClaimStatus.REPORTED, Cue("hearsay", word, 0, 0, said), outer=False)
     return None
 
 
-def _claim_terms(text: str, analyses: Sequence[SentenceAnalysis]) -> set[str]:
-    """The content words of a heading or title, less its cue and source words ("sources say")."""
-    said: set[str] = set()
-    for analysis in analyses:
-        for cue in analysis.cues:
-            said |= content_terms(cue.text) | content_terms(cue.source or "")
+def _claim_terms(text: str, frame: Frame) -> set[str]:
+    """The content words of a heading or title, less the words of its credit ("sources say")."""
+    said = content_terms(frame.cue.text) | content_terms(frame.cue.source or "") if frame.cue is not None else set()
     return content_terms(text) - said - content_terms(" ".join(_CLAIM_WORDS))
 
 

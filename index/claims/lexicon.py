@@ -49,7 +49,7 @@ ON_RECORD_VERBS = frozenset(
 )
 # Verbs of evidence ("the study found that ..."): attributions only with a that-clause, not
 # "found the keys" or "could find himself pitted against".
-EVIDENCE_VERBS = frozenset(["show", "find", "conclude", "demonstrate"])
+EVIDENCE_VERBS = frozenset(["show", "find", "conclude", "demonstrate", "learn"])
 # Verbs of saying whose subject is a speaker even without a content clause in the same
 # sentence: '"...," he said.', "she told reporters", "the company reported a loss".
 SPEECH_VERBS = frozenset(
@@ -189,6 +189,9 @@ CLAIM_VERBS = frozenset(
         "concede",
     ]
 )
+# "The Gazette has learned that ...": an outlet passing on what its sources told it. Kept apart from
+# the lists the CRF's features read ("learning to replicate" is no attribution).
+LEARNING_VERBS = frozenset(["learn"])
 DENIAL_VERBS = frozenset(
     [
         "deny",
@@ -226,6 +229,8 @@ UNCONFIRMED_WORDS = frozenset(
 
 # Adverbs that mark the sentence as second-hand without naming the source.
 HEARSAY_ADVERBS = frozenset(["reportedly", "allegedly", "purportedly", "supposedly", "ostensibly"])
+# Adjectives that do the same for a noun: "the rumoured buyer", "the alleged attacker".
+HEARSAY_ADJECTIVES = frozenset(["rumoured", "rumored", "alleged", "purported", "supposed"])
 
 # Hedge cues: modality and epistemic uncertainty.
 HEDGE_MODALS = frozenset(["may", "might", "could", "would"])

@@ -115,6 +115,10 @@ def _unconfirms(sent: Span, cues: tuple[Cue, ...]) -> tuple[Cue, tuple[str, ...]
         referent = _referent(token)
         if referent is None or referent.lemma_.lower() not in _CLAIM_REFERENTS:
             continue
+        if any(
+            child.dep_ in ("acl", "ccomp", "relcl") and child.pos_ in ("VERB", "AUX") for child in referent.children
+        ):
+            continue  # "Reports that the zoo will close are unconfirmed": the sentence states the claim
         words = tuple(
             sorted(
                 {
@@ -232,6 +236,11 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
     particle = next((c.lower_ for c in head.children if c.dep_ in ("prt", "advmod") and c.lower_ in _PARTICLES), None)
     if particle is not None:
         lemma = f"{lemma} {particle}"  # "go ahead", "stay on", "step down", "call off"
+    plan = next((c for c in head.children if c.dep_ == "dobj" and c.lemma_.lower() in _INTENT_NOUNS), None)
+    if lemma == "have" and plan is not None:
+        planned = next((c for c in plan.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
+        if planned is not None:  # "it had no plans to close the branch": about closing, denied
+            return lex.SAME_HAPPENING.get(planned.lemma_.lower(), planned.lemma_.lower()), negated
     if lemma == "make" and any(c.dep_ == "dobj" and c.lemma_.lower() in ("decision", "choice") for c in head.children):
         lemma = "decide"  # "no decision has been made" against "the mayor has decided"
     if lemma == "make" and any(
@@ -241,6 +250,7 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
     return lex.SAME_HAPPENING.get(lemma, lemma), negated
 
 
+_INTENT_NOUNS = frozenset(["plan", "intention", "intent", "proposal"])
 # Verbs that say a state of their subject through a complement: "remains open", "stayed shut".
 _STATE_VERBS = frozenset(["be", "remain", "stay", "become", "keep", "continue"])
 # Particles and adverbs that make a phrasal verb's meaning: "go ahead", "stay on", "run again".
@@ -348,7 +358,8 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", []) + by_kind.get("stance", [])
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
-        return ClaimStatus.REPORTED, min(off_record, key=lambda cue: cue.start)
+        # A named source ("according to two employees") over an impersonal one ("have been told").
+        return ClaimStatus.REPORTED, min(off_record, key=lambda cue: (cue.source == "unnamed sources", cue.start))
     hedges = by_kind.get("hedge", []) + by_kind.get("question", [])
     if hedges:
         # "The ministry said the bridge may close": speculative, and still the ministry's words.
@@ -374,7 +385,9 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             token.pos_ == "VERB" and lemma in lex.REJECTION_VERBS and _rejects_claim(token)
         ):
             yield _cue("denial", token, sent)
-        elif token.pos_ == "VERB" and (lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS):
+        elif token.pos_ == "VERB" and (
+            lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS or lemma in lex.LEARNING_VERBS
+        ):
             cue = _reporting_verb(token, sent, lemma)
             if cue is None and lemma in lex.STANCE_VERBS:
                 cue = _stance_verb(token, sent, lemma)
@@ -385,17 +398,21 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         elif token.pos_ == "VERB" and lemma in lex.STANCE_VERBS and (cue := _stance_verb(token, sent, lemma)):
             yield cue
         elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
-            yield _cue("attribution", token, sent, source="unnamed sources")
+            rumour = lemma in ("rumor", "rumour")
+            yield _cue("attribution", token, sent, source="rumour" if rumour else "unnamed sources")
         elif lower in lex.HEARSAY_ADVERBS:
             yield _cue("hearsay", token, sent, source="unnamed sources")
+        elif lower in lex.HEARSAY_ADJECTIVES and token.dep_ == "amod":
+            # "the rumoured buyer is ...", "the alleged attacker": who it is, only as told
+            yield _cue("hearsay", token, sent, source="rumour" if lower.startswith("rumo") else "unnamed sources")
         elif (hearsay := _hearsay_frame(token, sent, lemma)) is not None:
             yield hearsay
-        elif lower == "per" and (per := _per(token, sent)) is not None:
+        elif lower == "per" and token.pos_ == "ADP" and (per := _per(token, sent)) is not None:
             yield per
         elif token.pos_ == "NOUN" and lemma in lex.ASSERTION_NOUNS and (claim := _possessed_claim(token, sent)):
             yield claim
         elif (
-            (lemma in lex.HEDGE_MODALS and token.tag_ == "MD")
+            (lemma in lex.HEDGE_MODALS and token.tag_ == "MD" and _hedging_modal(token))
             or (lower in lex.HEDGE_ADVERBS and token.pos_ == "ADV")
             or (lower in lex.HEDGE_ADJECTIVES and token.pos_ == "ADJ" and token.dep_ in ("acomp", "amod"))
             or (lower in lex.PREDICATIVE_HEDGE_ADJECTIVES and _predicative(token))
@@ -425,6 +442,7 @@ _HEDGE_PHRASE = re.compile(
 )
 
 
+_ACCOUNT_NOUNS = frozenset(["account", "version", "story", "description", "picture", "explanation", "claim"])
 # Participles that say a document was shown to the paper: "documents seen by the Tribune".
 _SHOWN_TO = frozenset(["seen", "obtained", "reviewed", "viewed", "examined", "shared", "leaked", "provided", "sent"])
 
@@ -449,13 +467,63 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         and (clause or followed_by_that)
     ):
         return _sourced("hearsay", token, subject)  # "the word is that", "the rumour was that"
+    if token.lower_ in ("reads", "read") and token.i + 1 < len(doc) and doc[token.i + 1].text == ":":
+        # "A post shared thousands of times on social media reads:" (the parser may take "reads" for a noun)
+        document = next((t for t in reversed(doc[sent.start : token.i]) if t.lemma_.lower() in lex.NOT_A_PARTY), None)
+        if document is not None:
+            return _sourced("attribution", token, document)
+    if token.lower_ == "talks":
+        return None  # "in talks to buy": negotiations, not talk
+    if (
+        token.pos_ == "NOUN"
+        and token.dep_ == "ROOT"
+        and lemma in lex.SPEECH_VERBS | lex.CLAIM_VERBS
+        and subject is not None
+        and any(child.lower_ == "that" for child in token.subtree if child.dep_ == "mark")
+    ):
+        return _sourced("attribution", token, subject)  # "Posts on social media claim that ...", "claim" read as a noun
     if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
         return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
-    if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.DOCUMENT_NOUNS:
+    if lemma == "be" and subject is not None and subject.lower_ in ("that", "this"):
+        account = next(
+            (c for c in children if c.dep_ == "attr" and c.lemma_.lower() in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS), None
+        )
+        giver = next(
+            (
+                g
+                for c in (account.children if account else ())
+                if c.dep_ == "relcl"
+                for g in c.children
+                if g.dep_ == "nsubj"
+            ),
+            None,
+        )
+        if account is not None and giver is not None:
+            return _sourced("attribution", account, giver)  # "That is the account three residents gave the paper."
+    if lemma in ("give", "provide", "tell", "offer", "share", "relay") and _passive(token):
+        patient = next((c for c in children if c.dep_ == "nsubjpass"), None)
+        agent = _passive_agent(token)
+        told = patient is not None and (
+            patient.lower_ in ("that", "this")
+            or (
+                patient.lemma_.lower() in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS
+                and any(c.lower_ in ("that", "this") for c in patient.children)
+            )
+        )
+        if told and agent is not None:
+            return _sourced("attribution", token, agent)  # "That account was given to the Clarion by three residents."
+    if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.NOT_A_PARTY:
         return _sourced("attribution", token, subject)  # "the memo reads:"
     if token.lower_ in _SHOWN_TO and token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("by", "to", "with"):
         # "documents seen by the Tribune": whoever wrote them claims it, shown to the paper.
-        document = next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
+        participle = token
+        while participle.dep_ == "conj" and participle.head.i != participle.i:
+            participle = participle.head  # "prepared for investors and seen by Pennant News"
+        document = (
+            participle.head
+            if participle.dep_ in ("acl", "relcl", "amod") and participle.head.pos_ in ("NOUN", "PROPN")
+            else next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
+        )
         if document is not None:
             start = _phrase(document).start_char
             end = token.i + 2
@@ -476,7 +544,10 @@ def _sourced(kind: str, token: Token, source: Token) -> Cue:
 
 
 def _per(token: Token, sent: Span) -> Cue | None:
-    """ "..., per Reuters", "per a leaked memo": a source, not a rate ("50 miles per hour")."""
+    """ "..., per Reuters", "per a leaked memo": a source, not a rate ("50 miles per hour") nor a
+    name ("the coach, Per Dolan, will be sacked")."""
+    if token.text == "Per" and token.i > sent.start:
+        return None
     objects = [child for child in token.children if child.dep_ == "pobj"]
     if not objects and token.i + 1 < sent.end:
         objects = [sent.doc[token.i + 1]]
@@ -499,6 +570,18 @@ def _per(token: Token, sent: Span) -> Cue | None:
     phrase = _phrase(head)
     start, end = token.idx, token.idx + len(token.text)
     return Cue("attribution", token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
+
+
+def _hedging_modal(token: Token) -> bool:
+    """ "may", "might", "could", "would" as a hedge: not a name ("May Hollis was elected"), not
+    "could not" of what did not happen ("the crew could not reach the yacht until dawn")."""
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if token.text[:1].isupper() and following is not None and following.pos_ == "PROPN":
+        return False
+    if token.lower_ in ("could", "would") and following is not None and following.lower_ in ("not", "n't", "never"):
+        head = token.head
+        return not any(child.lower_ == "until" for child in head.children)
+    return True
 
 
 def _hedging_verb(token: Token, lemma: str) -> bool:
@@ -544,7 +627,14 @@ def _calls_false(token: Token, lower: str, lemma: str) -> bool:
         return False
     if token.dep_ in ("acomp", "attr", "oprd", "ROOT"):
         return True
-    return token.dep_ == "amod" and token.head.lemma_.lower() in lex.CLAIM_NOUNS
+    # "False reports circulated", "the report is a false one"; not "arrested for spreading false rumours",
+    # where the rumours are what the news is about.
+    head = token.head
+    return (
+        token.dep_ == "amod"
+        and head.lemma_.lower() in lex.CLAIM_NOUNS
+        and head.dep_ in ("nsubj", "nsubjpass", "attr", "ROOT")
+    )
 
 
 def _denies_a_claim(token: Token) -> bool:
@@ -744,8 +834,25 @@ def _according_to(token: Token, sent: Span) -> Cue:
         phrase.text,
         phrase.start_char,
         phrase.end_char,
-        on_record=False,
+        on_record=_own_records(objects[0], sent),
     )
+
+
+def _own_records(document: Token, sent: Span) -> bool:
+    """ "The bus company carried 3.4 million passengers, according to its annual report": a party's
+    own published record of its own act, on the record. The record must belong to the subject of
+    the sentence ("its", "the company's"), which must be a party."""
+    owner = next((child for child in document.children if child.dep_ == "poss"), None)
+    subject = next((token for token in sent if token.dep_ in ("nsubj", "nsubjpass") and token.head == sent.root), None)
+    if owner is None or subject is None or not _is_named(subject):
+        return False
+    lemma = document.lemma_.lower()
+    if lemma not in ("report", "record", "figure", "statement", "account", "filing", "website", "data", "accounts"):
+        return False
+    if owner.pos_ == "PRON":
+        return owner.lower_ in ("its", "their", "his", "her")
+    owner_words = {token.lemma_.lower() for token in owner.subtree if token.pos_ in ("NOUN", "PROPN")}
+    return bool(owner_words & {token.lemma_.lower() for token in _phrase(subject) if token.pos_ in ("NOUN", "PROPN")})
 
 
 def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
@@ -766,6 +873,8 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         return None
     if any(child.lower_ in ("how", "why", "whether") for child in token.children):
         return None  # "by studying how it responds": a wh-clause, nobody speaking
+    if token.tag_ == "VBN" and token.dep_ in ("acl", "amod") and not any(c.dep_ == "ccomp" for c in token.children):
+        return None  # "the burglaries reported in Korrin Falls": which burglaries, not who says so
     if not carries_content and not (subject is not None and _speaks(token, lemma)):
         return None
     if _negated(token):
@@ -776,9 +885,18 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     end = max([last.idx + len(last.text)] + [child.idx + len(child.text) for child in hearsay])
     text = sent.doc.text[start:end]
     if subject is None:
-        return Cue("attribution", text, start, end, "unnamed sources", on_record=False)
+        hearsay_source = "rumour" if lemma in ("rumor", "rumour") else "unnamed sources"  # "It is rumoured that"
+        return Cue("attribution", text, start, end, hearsay_source, on_record=False)
     phrase = _phrase(subject)
-    on_record = lemma in lex.ON_RECORD_VERBS and not hearsay and _is_named(subject) and _about_own_act(token, subject)
+    # "The coastguard reported 14 rescues": a party giving its own figures is on the record;
+    # "X reported that Y did ..." passes on a claim.
+    own_figures = lemma == "report" and not any(child.dep_ in ("ccomp", "parataxis") for child in token.children)
+    on_record = (
+        (lemma in lex.ON_RECORD_VERBS or own_figures)
+        and not hearsay
+        and (_is_named(subject) or _outlet_of_itself(token, subject))
+        and _about_own_act(token, subject)
+    )
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
 
@@ -798,7 +916,7 @@ def _stance_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
             start, end = _verb_group(token).idx, token.idx + len(token.text)
             return Cue("stance", sent.doc.text[start:end], start, end, "unnamed sources", on_record=False)
         return None
-    if subject.lower_ in lex.NON_SPEAKER_SUBJECTS:
+    if subject.lower_ in lex.NON_SPEAKER_SUBJECTS or not _can_speak(subject):
         return None
     if subject.lower_ in _INTERLOCUTORS or token.dep_ == "relcl" or _infinitive(token):
         return None  # "I want to ...", "you might ask" (inside a quote), "who want ...", "to ask"
@@ -827,7 +945,7 @@ def _stance_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     # Only unnamed sources ("officials urged", "critics accused") make a stance hearsay; anyone else's
     # act of urging or planning ("a teenager asked") is on the record.
     heads = lex.UNNAMED_SOURCE_HEADS - _ORDINARY_PEOPLE
-    unnamed = subject.lemma_.lower() in heads or subject.lower_ in heads
+    unnamed = subject.lemma_.lower() in heads or subject.lower_ in heads or _in_the_know(subject)
     on_record = not (unnamed and not _has_own_name(subject)) and not _not_a_party(subject)
     return Cue("stance", doc.text[start:end], start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
@@ -853,6 +971,14 @@ def _passive(token: Token) -> bool:
 _COMPLEMENTS = frozenset(["dobj", "ccomp", "xcomp", "prep", "dative", "oprd", "parataxis"])
 # "People want ...", "many urged ...": what people in general want is told, not heard from a source.
 _ORDINARY_PEOPLE = frozenset(["people", "person", "someone", "some", "many", "others"])
+_IN_THE_KNOW = frozenset(["familiar", "close", "briefed", "knowledge", "aware", "involved", "inside"])
+
+
+def _in_the_know(subject: Token) -> bool:
+    """ "People familiar with the discussions", "a person close to the mayor": unnamed sources."""
+    return subject.lemma_.lower() in _ORDINARY_PEOPLE and any(t.lower_ in _IN_THE_KNOW for t in subject.subtree)
+
+
 _INTERLOCUTORS = frozenset(["i", "we", "you", "me", "us"])
 
 
@@ -1040,6 +1166,16 @@ _NOBODY_IN_PARTICULAR = frozenset(
 )  # fmt: skip
 
 
+def _outlet_of_itself(verb: Token, subject: Token) -> bool:
+    """A news outlet on the record about its own act: "The Valeside Observer said it will stop
+    printing its Sunday edition" (what another outlet reports of others stays reported)."""
+    if subject.pos_ != "PROPN" or not _not_a_party(subject):
+        return False
+    clause = _content_clause(verb)
+    agent = next((child for child in clause.children if child.dep_ == "nsubj"), None) if clause is not None else None
+    return agent is not None and agent.lower_ in ("it", "we")
+
+
 def _not_a_party(subject: Token) -> bool:
     """What circulates, is written down or posted, or a news outlet: never a party on the record."""
     if subject.lemma_.lower() in lex.NOT_A_PARTY or subject.lower_ in lex.NOT_A_PARTY:
@@ -1060,7 +1196,10 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
     agent = _passive_agent(clause) or next((child for child in clause.children if child.dep_ == "nsubj"), None)
     if agent is None or agent.pos_ == "PRON":
         return True
-    if any(child.dep_ == "poss" and child.pos_ == "PRON" for child in (*agent.children, *speaker.children)):
+    other = {agent.lemma_.lower(), *(child.lemma_.lower() for child in agent.children)} & _OTHERS  # "its rival"
+    if not other and any(
+        child.dep_ == "poss" and child.pos_ == "PRON" for child in (*agent.children, *speaker.children)
+    ):
         return True  # "its staff", "their lawyers"; "its director said the museum will reopen"
     agent_words = {token.lemma_.lower() for token in _phrase(agent) if token.pos_ in ("NOUN", "PROPN")}
     speaker_words = {token.lemma_.lower() for token in _phrase(speaker) if token.pos_ in ("NOUN", "PROPN")}
@@ -1070,13 +1209,41 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
         return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
     lemma = agent.lemma_.lower()
     someone = (
-        agent.pos_ == "PROPN"
-        or lemma in lex.PARTY_NOUNS
+        lemma in lex.PARTY_NOUNS
         or lemma in lex.PERSON_NOUNS
         or lemma in lex.UNNAMED_SOURCE_HEADS
         or agent.lower_ in lex.UNNAMED_SOURCE_HEADS
+        or bool(other)
     )
-    return not someone
+    # A named doer of a transitive act ("the Dunmarrow chemical plant dumped waste"), or a named
+    # party ("Northwind Air"), not a named thing something happens to ("the Harbor Bridge will reopen").
+    named = agent.pos_ == "PROPN" or any(child.dep_ == "compound" and child.pos_ == "PROPN" for child in agent.children)
+    acts = any(child.dep_ in ("dobj", "dative", "xcomp", "ccomp") for child in clause.children)
+    titled = any(child.dep_ == "compound" and child.lemma_.lower() in lex.PARTY_NOUNS for child in agent.children)
+    return not (someone or titled or (named and acts))
+
+
+# Relational nouns that name another party, possessive or not: "its rival", "their opponents".
+_OTHERS = frozenset(["rival", "competitor", "opponent", "critic", "enemy", "challenger", "neighbour", "neighbor"])
+
+
+def _can_speak(subject: Token) -> bool:
+    """A subject that can say or want something: a name, a pronoun for someone, a party, a person,
+    a source; not a thing ("a storm surge threatens to flood")."""
+    lemma = subject.lemma_.lower()
+    if subject.pos_ in ("PROPN", "PRON"):
+        return True
+    return (
+        lemma in lex.PARTY_NOUNS
+        or lemma in lex.PERSON_NOUNS
+        or lemma in lex.UNNAMED_SOURCE_HEADS
+        or subject.lower_ in lex.UNNAMED_SOURCE_HEADS
+        or lemma in lex.NOT_A_PARTY
+        or lemma in lex.SOURCE_NOUNS
+        or lemma in _OTHERS
+        or subject.tag_ == "NNS"
+        or any(child.dep_ == "compound" and child.pos_ == "PROPN" for child in subject.children)
+    )
 
 
 def _content_clause(verb: Token) -> Token | None:
@@ -1132,6 +1299,12 @@ _TELLING_VERBS = frozenset(
 )  # fmt: skip
 
 
+def _asks(clause: Token) -> bool:
+    """A clause that is an indirect question: "what the timetable looks like", "how it will work"."""
+    first = clause.doc[clause.left_edge.i]
+    return first.tag_ in ("WP", "WRB", "WDT") or first.lower_ in ("what", "how", "when", "where", "why", "which")
+
+
 def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
     """Whether a sentence's attribution covers a neighbour rather than itself.
 
@@ -1164,7 +1337,7 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
     if (
         cue.kind != "stance"
         and not says_something
-        and len(words) <= 12
+        and len(words) <= (16 if opening[0] in ("that", "this", "so") else 12)
         and (
             len(outside) <= 3
             or bool({"so", "that", "this", "that's", "thats"} & set(opening))
@@ -1175,7 +1348,9 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
     verb = next((token for token in sent if cue.start <= token.idx < cue.end and token.pos_ in ("VERB", "AUX")), None)
     if verb is None or verb.lemma_.lower() not in _TELLING_VERBS or any(token.is_quote for token in sent):
         return None
-    says_it = any(child.dep_ in ("ccomp", "parataxis", "xcomp", "advcl") for child in verb.children)
+    says_it = any(
+        child.dep_ in ("ccomp", "parataxis", "xcomp", "advcl") and not _asks(child) for child in verb.children
+    )
     if says_it or verb.dep_ in ("parataxis", "ccomp", "advcl", "relcl"):
         return None
     return "ahead"

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from index.claims import lexicon as lex
 from index.claims.learned.crf import AttributionCRF, SentenceLabels, outermost, scope_top, under
-from index.claims.learned.features import CUE_WORDS
+from index.claims.learned.features import SPEAKING_WORDS
 from index.claims.learned.hedge import hedge_cue, uncertainty
 from index.claims.learned.own_voice import sentence_features
 from index.claims.rules import analyse_sentence, second_person
@@ -145,7 +145,9 @@ class LearnedTagger:
         cues = analysis.cues + ((cue,) if cue is not None else ())
         if analysis.status is ClaimStatus.REPORTED:
             return replace(analysis, cues=cues)
-        return replace(analysis, status=ClaimStatus.SPECULATIVE, cue=cue or analysis.cue, cues=cues)
+        # A party on the record stays the one who says it, hedged or not.
+        speaker = analysis.cue if analysis.cue is not None and analysis.cue.source is not None else None
+        return replace(analysis, status=ClaimStatus.SPECULATIVE, cue=speaker or cue or analysis.cue, cues=cues)
 
 
 def _no_less_doubt(rules: SentenceAnalysis, analysis: SentenceAnalysis) -> SentenceAnalysis:
@@ -178,10 +180,11 @@ def _not_a_speaker(reading: _Reading, outer: Cue) -> bool:
 
 @lru_cache(maxsize=1)
 def _speaking_words() -> frozenset[str]:
-    """Words of speaking or believing: the lexicon's cue words and the cue lemmas of PolNeAR train."""
+    """Words of speaking or believing: the lexicon's, and the cue lemmas of PolNeAR train that are
+    not acts or stances ("rejected the appeal", "introduced a bill", "voted to approve" are deeds)."""
     from index.claims.learned.models import load_cues
 
-    return (CUE_WORDS | lex.REPORT_NOUNS | load_cues().speaking) - lex.HEDGE_MODALS
+    return SPEAKING_WORDS | lex.REPORT_NOUNS | (load_cues().strong - lex.STANCE_VERBS)
 
 
 def _crf_cues(doc: Doc, labels: SentenceLabels, arrays: DocArrays) -> tuple[Cue, ...]:

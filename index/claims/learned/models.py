@@ -76,6 +76,9 @@ def load_own_voice(folder: Path = MODELS) -> OwnVoice:
     return OwnVoice(LinearModel.load(_require(folder / OWN_VOICE)))
 
 
+STRONG_SHARE = 0.6
+
+
 @dataclass(frozen=True)
 class CueWords:
     """Cue words from data (`cues.json`): lemmas PolNeAR's annotators mark as cues of speaking or
@@ -83,6 +86,8 @@ class CueWords:
 
     speaking: frozenset[str]
     observing: frozenset[str]
+    # The speaking lemmas marked as cues in most of their uses (STRONG_SHARE): words that always speak.
+    strong: frozenset[str]
 
 
 @lru_cache(maxsize=4)
@@ -96,4 +101,7 @@ def load_cues(folder: Path = MODELS) -> CueWords:
         speaking | lex.HEARSAY_ADVERBS | lex.CLAIM_NOUNS | lex.UNNAMED_SOURCE_HEADS | lex.SOURCE_NOUNS | {"according"}
     )
     reporting = {word for word in data["emergent_observing"] if word in known or word.rstrip("s") in known}
-    return CueWords(speaking, frozenset(reporting))
+    strong = frozenset(
+        word for word in speaking if data["polnear_cues"][word][0] >= STRONG_SHARE * data["polnear_cues"][word][1]
+    )
+    return CueWords(speaking, frozenset(reporting), strong)
