@@ -96,5 +96,5 @@ def test_a_webhook_that_is_not_an_http_address_is_one_line(tmp_path: Path) -> No
     result = run(tmp_path, "follows", env={"FACTDESK_FOLLOW_WEBHOOK": "file:///etc/passwd"})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
-        "error: bad setting: follow_webhook: Value error, not an http or https address: 'file:///etc/passwd'"
+        "error: bad setting: FACTDESK_FOLLOW_WEBHOOK: not an http or https address: 'file:///etc/passwd'"
     )

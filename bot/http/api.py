@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -95,13 +95,21 @@ def guarded(endpoint: Endpoint, what: str) -> Callable[[Request], Awaitable[Resp
     return run
 
 
-async def ask(request: Request, service: Service) -> Response:
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def read_request(request: Request, service: Service, shape: type[Body]) -> Body:
+    """A JSON body of this shape, or the 4xx that says what is wrong with it."""
     check_json(request)
     body = await read_body(request, service.config.max_request_bytes, service.config.read_timeout_s)
     try:
-        asked = AskRequest.model_validate_json(body)
+        return shape.model_validate_json(body)
     except ValidationError as error:
         raise bad_request(error) from None
+
+
+async def ask(request: Request, service: Service) -> Response:
+    asked = await read_request(request, service, AskRequest)
     work = partial(service.answer, asked.question, service.engine, mode=asked.mode, filters=asked.filters())
     answer: Answer = await anyio.to_thread.run_sync(work, limiter=service.threads)
     headers = dict(NO_STORE)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import partial
 
 import anyio
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -18,9 +17,9 @@ from bot.answering.models import Answer
 from bot.follows.models import Snapshot
 from bot.follows.notice import keep_evidence
 from bot.follows.store import FollowStore
-from bot.http.api import QuestionRequest, Service
-from bot.http.errors import NO_STORE, HttpError, bad_request
-from bot.http.guards import client_key, read_body
+from bot.http.api import QuestionRequest, Service, read_request
+from bot.http.errors import NO_STORE, HttpError
+from bot.http.guards import client_key
 
 CHANNEL = "http"
 
@@ -44,11 +43,7 @@ async def add(request: Request, service: Service) -> Response:
     """Answer the question (the baseline later answers are compared with) and follow it: 201 with
     the follow and the answer; 200 when this question was already followed here."""
     store = _store(service)
-    body = await read_body(request, service.config.max_request_bytes)
-    try:
-        asked = QuestionRequest.model_validate_json(body)
-    except ValidationError as error:
-        raise bad_request(error) from None
+    asked = await read_request(request, service, QuestionRequest)
     work = partial(service.answer, asked.question, service.engine, filters=asked.filters())
     answer: Answer = await anyio.to_thread.run_sync(work, limiter=service.threads)
     follow, created = await anyio.to_thread.run_sync(
