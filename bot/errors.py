@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answering.errors import LLMUnavailable, QuestionError
+from bot.follows.errors import FollowLimit, FollowStoreError
 from index.errors import EmbedModelError, IndexEmpty, IndexerBusy, StoreUnavailable
 from index.feeds.state import StateError
 from index.feeds.subscriptions import FeedListError
@@ -59,6 +60,13 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
     KnownError(
         (LLMUnavailable,),
         public=lambda _: "The configured language model is not available.",
+        incident=True,
+        service_side=True,
+    ),
+    KnownError((FollowLimit,)),
+    KnownError(
+        (FollowStoreError,),
+        public=lambda _: "The list of followed questions cannot be read right now.",
         incident=True,
         service_side=True,
     ),

@@ -1,9 +1,9 @@
 """The one place configuration is read: `FACTDESK_*` environment variables and a `.env` file.
 
 `Settings` builds the frozen configs each part needs (`index_config`, `answer_config`,
-`discord_config`, `http_config`), so the answering core never sees the Discord token and every default is
-written once, in the config class that uses it. Importing this module loads no model, store or
-llama-index: the CLI reads settings before it knows whether it needs any of them.
+`discord_config`, `http_config`, `follow_config`), so the answering core never sees the Discord
+token and every default is written once, in the config class that uses it. Importing this module
+loads no model, store or llama-index: the CLI reads settings before it knows whether it needs any of them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.answering.config import AnswerConfig, AnswerMode
 from bot.discord.config import DiscordConfig
+from bot.follows.config import FollowConfig
 from bot.http.config import HttpConfig
 from index.config import IndexConfig
 from index.feeds.config import FetchConfig
@@ -25,6 +26,7 @@ _ANSWER = AnswerConfig()
 _DISCORD = DiscordConfig()
 _FETCH = FetchConfig(corpus_dir=_INDEX.corpus_dir, data_dir=_INDEX.data_dir)
 _HTTP = HttpConfig()
+_FOLLOW = FollowConfig(data_dir=_INDEX.data_dir)
 
 
 def _partition(value: str | None) -> tuple[int, int] | None:
@@ -102,6 +104,26 @@ class Settings(BaseSettings):
     # `factdesk ask` posts to this running server (http://host:port) instead of loading models.
     server: str | None = None
 
+    # Following questions (docs: README "Following a question").
+    follow_max_per_channel: int = Field(default=_FOLLOW.max_per_channel, ge=1)
+    follow_max_per_user: int = Field(default=_FOLLOW.max_per_user, ge=1)
+    follow_webhook: str | None = _FOLLOW.webhook  # changes are POSTed here as JSON
+    follow_webhook_allow_private: bool = _FOLLOW.webhook_allow_private
+    follow_post_interval_s: float = Field(default=_FOLLOW.post_interval_s, gt=0)
+
+    @field_validator("follow_webhook")
+    @classmethod
+    def _webhook_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from index.feeds.urls import BadURL, canonical_url
+
+        try:
+            canonical_url(value)
+        except BadURL as error:
+            raise ValueError(str(error)) from None
+        return value.strip()
+
     @field_validator("partition")
     @classmethod
     def _worker_in_range(cls, value: str | None) -> str | None:
@@ -177,6 +199,17 @@ class Settings(BaseSettings):
             channel_rate=self.discord_channel_rate,
             rate_window_s=self.discord_rate_window_s,
             guild_id=self.discord_guild_id,
+        )
+
+    def follow_config(self) -> FollowConfig:
+        return FollowConfig(
+            data_dir=self.data_dir,
+            max_per_channel=self.follow_max_per_channel,
+            max_per_user=self.follow_max_per_user,
+            webhook=self.follow_webhook,
+            webhook_allow_private=self.follow_webhook_allow_private,
+            user_agent=self.user_agent,
+            post_interval_s=self.follow_post_interval_s,
         )
 
     def http_config(self) -> HttpConfig:

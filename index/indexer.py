@@ -6,7 +6,8 @@ Why a lock: two writers on one data folder interleave generations and catalog wr
 folder, so it is released by the kernel when its process ends, even by kill -9: there are no
 stale locks to clean. Whoever finds it taken is told which process holds it.
 
-The watcher takes callbacks (`on_report`, periodic tasks), so nothing here knows who listens.
+The watcher takes callbacks (`on_report`, periodic tasks), and every update may be followed by
+one (`after_update`, what follows use to notice changes), so nothing here knows who listens.
 """
 
 from __future__ import annotations
@@ -47,9 +48,17 @@ class PeriodicTask:
 class Indexer:
     """Holds the writer lock of a data folder while it updates or watches; thread-safe."""
 
-    def __init__(self, config: IndexConfig, *, store: IndexStore | None = None) -> None:
+    def __init__(
+        self,
+        config: IndexConfig,
+        *,
+        store: IndexStore | None = None,
+        after_update: Callable[[IndexReport], None] | None = None,
+    ) -> None:
         self.config = config
         self.store = store
+        # Called with each update's report, still under the lock: one writer at a time runs it.
+        self.after_update = after_update
         self._holders = 0
         self._handle: IO[str] | None = None
         self._state_lock = threading.Lock()
@@ -107,7 +116,10 @@ class Indexer:
     def update(self, *, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexReport:
         """Bring the index in line with the corpus folder, one update at a time."""
         with self.holding(), self._update_lock:
-            return update_index(self.config, rebuild=rebuild, progress=progress, store=self.store)
+            report = update_index(self.config, rebuild=rebuild, progress=progress, store=self.store)
+            if self.after_update is not None:
+                self.after_update(report)
+            return report
 
     def watch(
         self,

@@ -43,6 +43,11 @@ def test_help_loads_no_model_store_or_llama_index() -> None:
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
+def test_listing_follows_loads_no_model_or_store(tmp_path: Path) -> None:
+    loaded = modules_loaded_by("--data-dir", str(tmp_path), "follows", "--changes")
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
 def test_index_status_opens_the_store_without_loading_a_model(tmp_path: Path) -> None:
     loaded = modules_loaded_by("--data-dir", str(tmp_path), "index", "--status")
     assert "chromadb" in loaded
@@ -100,6 +105,7 @@ def test_every_setting_default_comes_from_its_config(monkeypatch: pytest.MonkeyP
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     from bot.answering.config import AnswerConfig
     from bot.discord.config import DiscordConfig
+    from bot.follows.config import FollowConfig
     from bot.http.config import HttpConfig
     from index.config import IndexConfig
 
@@ -110,3 +116,5 @@ def test_every_setting_default_comes_from_its_config(monkeypatch: pytest.MonkeyP
     assert settings.answer_config() == AnswerConfig()
     assert settings.discord_config() == DiscordConfig()
     assert settings.http_config() == HttpConfig()
+    follow = dataclasses.replace(settings.follow_config(), data_dir=Path(".factdesk"))
+    assert follow == FollowConfig(data_dir=Path(".factdesk"))

@@ -75,6 +75,15 @@ class SentenceVectors:
                     self._cache.popitem(last=False)
         return [found[key] for key in keys]
 
+    def remember(self, keys: Sequence[tuple[str, str, int]], vectors: Sequence[np.ndarray]) -> None:
+        """Take vectors this model embedded before, in another process (keys as `of` makes them:
+        article id, content hash, sentence start), as if embedded here."""
+        with self._lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                self._cache[key] = vector
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+
     def texts(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of texts that are not article sentences (generated sentences): never cached."""
         return self.embedder.embed_documents(list(texts))

@@ -29,6 +29,7 @@ from bot.errors import UserError, operator_message
 from bot.settings import Settings, bad_setting
 
 if TYPE_CHECKING:
+    from bot.follows.store import FollowStore
     from index.build import IndexReport
     from index.indexer import Indexer, PeriodicTask
 
@@ -129,13 +130,25 @@ def index_command(
 
         render_status(console, open_store(config).status(), str(config.corpus_dir), settings.llm.value)
         return
-    from index.indexer import Indexer
-
-    indexer = Indexer(config)
+    indexer = _indexer(settings)
     with indexer.holding():
         render_report(console, run_update(indexer, rebuild=rebuild))
         if watch:
             _watch(indexer, lambda report: render_report(console, report), feeds_task(settings))
+
+
+def _indexer(settings: Settings) -> Indexer:
+    """The writer of the data folder; after each update, the follows it may touch are checked."""
+    from functools import cache
+
+    from bot.answering.engine import AnswerEngine
+    from bot.cli.follow_render import render_follow_report
+    from bot.follows.notice import follow_hook
+    from index.indexer import Indexer
+
+    engine = cache(partial(AnswerEngine.open, settings.index_config(), settings.answer_config()))
+    hook = follow_hook(settings.follow_config(), engine, lambda report: render_follow_report(console, report))
+    return Indexer(settings.index_config(), after_update=hook)
 
 
 def feeds_task(settings: Settings) -> PeriodicTask | None:
@@ -210,10 +223,9 @@ def fetch(ctx: typer.Context) -> None:
     """Poll every followed feed once, write new or changed articles into the corpus, update the index."""
     from bot.cli.render import render_fetch, render_report
     from index.feeds.fetch import fetch_feeds
-    from index.indexer import Indexer
 
     settings = _settings(ctx)
-    indexer = Indexer(settings.index_config())
+    indexer = _indexer(settings)
     with indexer.holding():
         report = fetch_feeds(settings.fetch_config())
         render_fetch(console, report)
@@ -228,10 +240,9 @@ def add_pages(
     """Fetch pages (or every page of a sitemap) into the corpus as articles, then update the index."""
     from bot.cli.render import render_fetch, render_report
     from index.feeds.fetch import add_urls
-    from index.indexer import Indexer
 
     settings = _settings(ctx)
-    indexer = Indexer(settings.index_config())
+    indexer = _indexer(settings)
     with indexer.holding():
         report = add_urls(settings.fetch_config(), urls)
         render_fetch(console, report)
@@ -293,6 +304,89 @@ def ask(
 
 
 @app.command()
+def follow(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The question; quote it.")],
+    outlet: Annotated[str | None, typer.Option(help="Only articles from this outlet.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+) -> None:
+    """Answer a question and follow it: each index update then notes what new articles change."""
+    from bot.answering.engine import AnswerEngine, answer_question
+    from bot.answering.question import clean_question
+    from bot.cli.render import render_answer
+    from bot.follows.models import Snapshot
+    from bot.follows.notice import keep_evidence
+    from index.search import SearchFilters
+
+    settings = _settings(ctx)
+    question = clean_question(question, max_chars=settings.max_question_chars)
+    published_from, published_to = _date(since, "--since"), _date(until, "--until")
+    store = _follow_store(settings)
+    engine = AnswerEngine.open(settings.index_config(), settings.answer_config())
+    filters = SearchFilters(outlet=outlet, published_from=published_from, published_to=published_to)
+    answer = answer_question(question, engine, filters=filters)
+    followed, created = store.add(
+        answer.question,
+        Snapshot.of(answer),
+        channel="cli",
+        user="cli",
+        outlet=outlet,
+        since=published_from,
+        until=published_to,
+    )
+    if created:
+        keep_evidence(store, engine, answer.question, filters)
+    render_answer(console, answer)
+    if created:
+        console.print(
+            f"following as #{followed.id}: after each index update, `factdesk follows --changes` lists what "
+            "new articles confirm, dispute, corroborate or supersede",
+            markup=False,
+        )
+    else:
+        console.print(f"already following this question as #{followed.id}", markup=False)
+
+
+@app.command()
+def follows(
+    ctx: typer.Context,
+    changes: Annotated[bool, typer.Option("--changes", help="List the changes not listed before.")] = False,
+    remove: Annotated[int | None, typer.Option("--remove", help="Stop following the question with this id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The followed questions; with --changes, what changed since you last looked."""
+    import json
+
+    from bot.cli.follow_render import render_changes, render_follows
+
+    store = _follow_store(_settings(ctx))
+    if remove is not None:
+        if not store.remove(remove):
+            raise UserError(f"no followed question has the id {remove}")
+        console.print(f"no longer following #{remove}", markup=False)
+        return
+    if changes:
+        recorded = store.unread()
+        if as_json:
+            sys.stdout.write(json.dumps([item.model_dump(mode="json") for item in recorded], indent=2) + "\n")
+        else:
+            render_changes(console, recorded)
+        return
+    listed = store.follows()
+    if as_json:
+        sys.stdout.write(json.dumps([item.model_dump(mode="json") for item in listed], indent=2) + "\n")
+    else:
+        render_follows(console, listed)
+
+
+def _follow_store(settings: Settings) -> FollowStore:
+    from bot.follows.store import FollowStore
+
+    return FollowStore(settings.follow_config())
+
+
+@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on (FACTDESK_HTTP_HOST; loopback).")] = None,
@@ -310,6 +404,7 @@ def serve(
         config,
         settings.index_config(),
         settings.answer_config(),
+        follows=settings.follow_config(),
         on_ready=lambda url: errors.print(f"serving on {url} (Ctrl-C to stop)", markup=False),
     )
     errors.print("stopped serving")
@@ -330,7 +425,13 @@ def discord(ctx: typer.Context) -> None:
     from bot.discord.client import run_discord
 
     settings = _settings(ctx)
-    run_discord(settings.discord_config(), settings.index_config(), settings.answer_config(), settings.fetch_config())
+    run_discord(
+        settings.discord_config(),
+        settings.index_config(),
+        settings.answer_config(),
+        settings.fetch_config(),
+        follows=settings.follow_config(),
+    )
 
 
 @eval_app.command("claims")

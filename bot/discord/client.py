@@ -19,6 +19,7 @@ from discord import app_commands
 from bot.answering.config import AnswerConfig
 from bot.answering.engine import AnswerEngine
 from bot.discord.config import DiscordConfig
+from bot.discord.follows import FollowButton, handle_follow, handle_follows, handle_unfollow
 from bot.discord.handlers import (
     NO_MENTIONS,
     Desk,
@@ -29,11 +30,14 @@ from bot.discord.handlers import (
     handle_reindex,
     handle_sources,
     handle_status,
+    incident,
     is_addressed_to,
     reply_privately,
 )
+from bot.discord.updates import post_updates
 from bot.discord.watching import CorpusWatcher
 from bot.errors import UserError
+from bot.follows.config import FollowConfig
 from index.build import IndexReport
 from index.config import IndexConfig
 from index.feeds.config import FetchConfig
@@ -66,6 +70,10 @@ class FactdeskBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.tree.error(self.on_command_error)
         self._add_commands()
+        # The Follow button under answers, also after a restart.
+        self.add_dynamic_items(FollowButton)
+        self._posting = asyncio.Lock()
+        self._poster: asyncio.Task[None] | None = None
 
     def _add_commands(self) -> None:
         desk = self.desk
@@ -89,11 +97,27 @@ class FactdeskBot(discord.Client):
         )
         @app_commands.guild_only()
         async def reindex(interaction: discord.Interaction) -> None:
-            await handle_reindex(interaction, desk, self.announce)
+            await handle_reindex(interaction, desk, self.after_update)
+
+        @self.tree.command(name="follow", description="Answer a question and post here when what it says changes.")
+        @app_commands.describe(question="What you want to follow")
+        async def follow(interaction: discord.Interaction, question: str) -> None:
+            await handle_follow(interaction, question, desk)
+
+        @self.tree.command(name="follows", description="The questions this channel follows.")
+        async def follows(interaction: discord.Interaction) -> None:
+            await handle_follows(interaction, desk)
+
+        @self.tree.command(name="unfollow", description="Stop following one of this channel's questions.")
+        @app_commands.describe(follow_id="The follow's number, as /follows lists it")
+        async def unfollow(interaction: discord.Interaction, follow_id: app_commands.Range[int, 1, None]) -> None:
+            await handle_unfollow(interaction, follow_id, desk)
 
     async def setup_hook(self) -> None:
         if self.watch:
             self.start_watcher()
+        if self.desk.follows is not None:
+            self._poster = asyncio.create_task(self._post_follow_updates_forever())
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -110,7 +134,7 @@ class FactdeskBot(discord.Client):
             log.warning("could not register the slash commands: %s", error)
 
     def start_watcher(self, *, catch_up: bool = True) -> CorpusWatcher:
-        self.watcher = CorpusWatcher(self.desk, asyncio.get_running_loop(), self.announce, catch_up=catch_up)
+        self.watcher = CorpusWatcher(self.desk, asyncio.get_running_loop(), self.after_update, catch_up=catch_up)
         self.watcher.start()
         return self.watcher
 
@@ -145,14 +169,45 @@ class FactdeskBot(discord.Client):
         except discord.HTTPException as error:
             log.warning("cannot announce in channel %s: %s", channel_id, error)
 
+    async def after_update(self, report: IndexReport) -> None:
+        """After an update this process made: announce new articles, post what follows noticed."""
+        await self.announce(report)
+        await self.post_follow_updates()
+
+    async def post_follow_updates(self) -> int:
+        """Post the follow updates waiting for Discord, one pass at a time; the number posted."""
+        if self.desk.follows is None:
+            return 0
+        async with self._posting:
+            try:
+                return await post_updates(self, self.desk.follows)
+            except Exception:  # noqa: BLE001 - the next pass tries again
+                incident("posting follow updates")
+                return 0
+
+    async def _post_follow_updates_forever(self) -> None:
+        """Updates recorded by another process (a separate indexer) or left unsent by a crash."""
+        assert self.desk.follows is not None
+        await self.wait_until_ready()
+        while not self.is_closed():
+            await self.post_follow_updates()
+            await asyncio.sleep(self.desk.follows.config.post_interval_s)
+
     async def close(self) -> None:
+        if self._poster is not None:
+            self._poster.cancel()
         if self.watcher is not None:
             await asyncio.to_thread(self.watcher.stop)
         await super().close()
 
 
 def run_discord(
-    config: DiscordConfig, index: IndexConfig, answering: AnswerConfig, fetch: FetchConfig | None = None
+    config: DiscordConfig,
+    index: IndexConfig,
+    answering: AnswerConfig,
+    fetch: FetchConfig | None = None,
+    *,
+    follows: FollowConfig | None = None,
 ) -> None:
     """`factdesk discord`: check the token, load the engine, connect; returns on Ctrl-C."""
     token = config.token.get_secret_value().strip() if config.token else ""
@@ -165,7 +220,14 @@ def run_discord(
     watch = config.watch and index.corpus_dir.is_dir()
     if config.watch and not watch:
         log.warning("corpus folder %s not found: answering from the index without watching", index.corpus_dir)
-    desk = Desk(config, engine, Indexer(index, store=engine.searcher.store), fetch=fetch)
+    store = hook = None
+    if follows is not None:
+        from bot.follows.notice import follow_hook
+        from bot.follows.store import FollowStore
+
+        store, hook = FollowStore(follows), follow_hook(follows, lambda: engine)
+    indexer = Indexer(index, store=engine.searcher.store, after_update=hook)
+    desk = Desk(config, engine, indexer, fetch=fetch, follows=store)
     bot = FactdeskBot(desk, watch=watch)
     try:
         bot.run(token, log_handler=None)

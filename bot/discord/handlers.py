@@ -41,6 +41,7 @@ from index.build import IndexReport
 from index.store import ArticleRecord, IndexStore
 
 if TYPE_CHECKING:
+    from bot.follows.store import FollowStore
     from index.feeds.config import FetchConfig
     from index.indexer import Indexer
 
@@ -64,9 +65,12 @@ class Desk:
         indexer: Indexer | None = None,
         *,
         fetch: FetchConfig | None = None,
+        follows: FollowStore | None = None,
         answer: AnswerFunction = answer_question,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        from bot.discord.follows import FollowOffers
+
         self.config = config
         self.engine = engine
         self.indexer = indexer
@@ -76,6 +80,9 @@ class Desk:
         self.limits = RateLimits(config, clock)
         self.followups = FollowUps()
         self.watching = False
+        # Followed questions (None: this bot keeps none, and answers have no Follow button).
+        self.follows = follows
+        self.offers = FollowOffers()
 
     @property
     def store(self) -> IndexStore:
@@ -114,19 +121,19 @@ def failure_reply(error: BaseException, what: str) -> str:
     return text
 
 
-async def answer_messages(desk: Desk, question: str, *, follows: str | None = None) -> tuple[list[str], bool]:
-    """Run the pipeline in a worker thread; the messages to send and whether they are an answer.
+async def answer_messages(desk: Desk, question: str, *, follows: str | None = None) -> tuple[list[str], Answer | None]:
+    """Run the pipeline in a worker thread; the messages to send and the answer (None: a failure).
 
     `follows`: the earlier question this one was read with, said in a note so the asker sees how
     the bot understood a short follow-up."""
     try:
         answer = await asyncio.to_thread(desk.answer, question, desk.engine)
     except Exception as error:  # noqa: BLE001 - whatever fails, the channel gets one clear reply
-        return [failure_reply(error, "answering")], False
+        return [failure_reply(error, "answering")], None
     if follows is not None:
         note = f"read as a follow-up to “{shorten(follows, 150)}”"
         answer = answer.model_copy(update={"notes": [*answer.notes, note]})
-    return format_answer(answer), True
+    return format_answer(answer), answer
 
 
 # --- /ask and mentions: one flow ----------------------------------------------------------
@@ -144,7 +151,7 @@ class Conversation(Protocol):
 
     def working(self) -> AbstractAsyncContextManager[None]: ...
 
-    async def deliver(self, parts: Sequence[str]) -> list[Any]: ...
+    async def deliver(self, parts: Sequence[str], view: Any = None) -> list[Any]: ...
 
     async def fail(self, parts: Sequence[str]) -> None: ...
 
@@ -157,34 +164,46 @@ async def ask(conversation: Conversation, question: str, desk: Desk) -> None:
     """Check the question and the rate limits, answer off the event loop, deliver (in a thread).
 
     The answer's messages, and the thread it opens, remember the question's topic, so that a
-    reply to them or a question in that thread is read as a follow-up."""
-    max_chars = desk.engine.config.max_question_chars
-    try:
-        question = clean_question(question, max_chars=max_chars)
-    except QuestionError as error:
-        await conversation.refuse(escape(str(error)))
-        return
-    if refusal := desk.limits.check(conversation.user_id, conversation.channel_id):
-        await conversation.refuse(refusal)
+    reply to them or a question in that thread is read as a follow-up. The last message has the
+    Follow button."""
+    checked = await checked_question(conversation, question, desk)
+    if checked is None:
         return
     earlier = desk.followups.topic(conversation.context_keys())
-    reading = read_question(question, earlier[1] if earlier else None, max_chars=max_chars)
+    reading = read_question(checked, earlier[1] if earlier else None, max_chars=desk.engine.config.max_question_chars)
     async with conversation.working():
-        parts, answered = await answer_messages(desk, reading.search, follows=reading.follows)
-    if not answered:
+        parts, answer = await answer_messages(desk, reading.search, follows=reading.follows)
+    if answer is None:
         await conversation.fail(parts)
         return
+    from bot.discord.follows import follow_view
+
+    view = follow_view(desk, answer)
     if earlier is not None and earlier[0] == conversation.channel_id:  # a question in the bot's own thread
         desk.followups.remember(conversation.channel_id, reading.topic)
     if desk.config.use_threads and _can_open_thread(conversation.guild, conversation.channel):
-        anchor = await conversation.thread_anchor(question)
-        if anchor is not None and (thread := await _open_thread(anchor, question)):
+        anchor = await conversation.thread_anchor(checked)
+        if anchor is not None and (thread := await _open_thread(anchor, checked)):
             desk.followups.remember(thread.id, reading.topic)
-            await send_all(thread.send, parts)
+            await send_all(thread.send, parts, view=view)
             return
-    for sent in await conversation.deliver(parts):
+    for sent in await conversation.deliver(parts, view):
         if sent is not None:
             desk.followups.remember(sent.id, reading.topic)
+
+
+async def checked_question(conversation: Conversation, question: str, desk: Desk) -> str | None:
+    """The question in its normal form once it may be answered; None after refusing it (too long,
+    empty, or past the rate limits, which count it)."""
+    try:
+        question = clean_question(question, max_chars=desk.engine.config.max_question_chars)
+    except QuestionError as error:
+        await conversation.refuse(escape(str(error)))
+        return None
+    if refusal := desk.limits.check(conversation.user_id, conversation.channel_id):
+        await conversation.refuse(refusal)
+        return None
+    return question
 
 
 class SlashConversation:
@@ -205,8 +224,8 @@ class SlashConversation:
         await self.interaction.response.defer(thinking=True)
         yield
 
-    async def deliver(self, parts: Sequence[str]) -> list[Any]:
-        return await send_all(self.interaction.followup.send, parts, wait=True)
+    async def deliver(self, parts: Sequence[str], view: Any = None) -> list[Any]:
+        return await send_all(self.interaction.followup.send, parts, view=view, wait=True)
 
     async def fail(self, parts: Sequence[str]) -> None:
         """Only the asker sees a failure: the public "thinking" reply goes, a private one comes.
@@ -243,9 +262,11 @@ class MentionConversation:
         typing: AbstractAsyncContextManager[None] = self.message.channel.typing()
         return typing
 
-    async def deliver(self, parts: Sequence[str]) -> list[Any]:
+    async def deliver(self, parts: Sequence[str], view: Any = None) -> list[Any]:
+        if len(parts) == 1:
+            return [await reply(self.message, parts[0], view=view)]
         first = await reply(self.message, parts[0])
-        return [first, *await send_all(self.message.channel.send, parts[1:])]
+        return [first, *await send_all(self.message.channel.send, parts[1:], view=view)]
 
     async def fail(self, parts: Sequence[str]) -> None:
         # A message has no private reply: the failure is a reply like an answer (never a traceback).
@@ -359,9 +380,16 @@ async def announce_new_articles(channel: Any, store: IndexStore, report: IndexRe
 # --- sending --------------------------------------------------------------------------------
 
 
-async def send_all(send: Callable[..., Awaitable[Any]], parts: Sequence[str], **kwargs: Any) -> list[Any]:
-    """Send each part; what `send` returned for each (the messages, where it returns them)."""
-    return [await send(part, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **kwargs) for part in parts]
+async def send_all(
+    send: Callable[..., Awaitable[Any]], parts: Sequence[str], *, view: Any = None, **kwargs: Any
+) -> list[Any]:
+    """Send each part; what `send` returned for each (the messages, where it returns them).
+    `view` (buttons) goes with the last part."""
+    sent = []
+    for number, part in enumerate(parts):
+        extra = {"view": view} if view is not None and number == len(parts) - 1 else {}
+        sent.append(await send(part, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **kwargs, **extra))
+    return sent
 
 
 async def reply_privately(interaction: Any, text: str) -> None:
@@ -372,8 +400,9 @@ async def reply_privately(interaction: Any, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-async def reply(message: Any, text: str) -> Any:
-    return await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+async def reply(message: Any, text: str, *, view: Any = None) -> Any:
+    extra = {"view": view} if view is not None else {}
+    return await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS, suppress_embeds=True, **extra)
 
 
 def _can_open_thread(guild: Any, channel: Any) -> bool:

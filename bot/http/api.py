@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -29,6 +29,7 @@ from bot.limits import RateLimiter
 
 if TYPE_CHECKING:
     from bot.answering.engine import AnswerEngine
+    from bot.follows.store import FollowStore
     from index.search import SearchFilters
 
 AnswerFunction = Callable[..., Answer]
@@ -37,13 +38,12 @@ AnswerFunction = Callable[..., Answer]
 ANSWER_THREADS = 2
 
 
-class AskRequest(BaseModel):
-    """The body of `POST /ask`: the `factdesk ask` arguments by the same names."""
+class QuestionRequest(BaseModel):
+    """A question and its filters: the body of `POST /follows` (`factdesk follow`'s arguments)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     question: str
-    mode: AnswerMode | None = None
     outlet: str | None = None
     since: date | None = None
     until: date | None = None
@@ -54,6 +54,12 @@ class AskRequest(BaseModel):
         return SearchFilters(outlet=self.outlet, published_from=self.since, published_to=self.until)
 
 
+class AskRequest(QuestionRequest):
+    """The body of `POST /ask`: the `factdesk ask` arguments by the same names."""
+
+    mode: AnswerMode | None = None
+
+
 @dataclasses.dataclass
 class Service:
     """What the endpoints share, built once when the application starts."""
@@ -62,6 +68,7 @@ class Service:
     config: HttpConfig
     answer: AnswerFunction
     corpus_dir: Path | None = None
+    follows: FollowStore | None = None
     limiter: RateLimiter[str] = dataclasses.field(init=False)
     threads: anyio.CapacityLimiter = dataclasses.field(init=False)
 
@@ -88,13 +95,21 @@ def guarded(endpoint: Endpoint, what: str) -> Callable[[Request], Awaitable[Resp
     return run
 
 
-async def ask(request: Request, service: Service) -> Response:
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def read_request(request: Request, service: Service, shape: type[Body]) -> Body:
+    """A JSON body of this shape, or the 4xx that says what is wrong with it."""
     check_json(request)
     body = await read_body(request, service.config.max_request_bytes, service.config.read_timeout_s)
     try:
-        asked = AskRequest.model_validate_json(body)
+        return shape.model_validate_json(body)
     except ValidationError as error:
         raise bad_request(error) from None
+
+
+async def ask(request: Request, service: Service) -> Response:
+    asked = await read_request(request, service, AskRequest)
     work = partial(service.answer, asked.question, service.engine, mode=asked.mode, filters=asked.filters())
     answer: Answer = await anyio.to_thread.run_sync(work, limiter=service.threads)
     headers = dict(NO_STORE)

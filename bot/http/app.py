@@ -27,7 +27,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.http import api
+from bot.follows.config import FollowConfig
+from bot.follows.store import FollowStore
+from bot.http import api, follows
 from bot.http.config import HttpConfig
 from bot.http.errors import error_response
 
@@ -138,8 +140,10 @@ def create_app(
     *,
     answer: api.AnswerFunction | None = None,
     corpus_dir: Path | None = None,
+    following: FollowConfig | None = None,
 ) -> Starlette:
-    """The application; `answer` replaces `answer_question` (tests), `corpus_dir` shows in /status."""
+    """The application; `answer` replaces `answer_question` (tests), `corpus_dir` shows in /status,
+    `following` adds the /follows endpoints over the follows database of that data folder."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, api.Service]]:
@@ -150,7 +154,8 @@ def create_app(
             answering: api.AnswerFunction = answer_question
         else:
             answering = answer
-        yield {"service": api.Service(loaded, config, answering, corpus_dir)}
+        store = FollowStore(following) if following is not None else None
+        yield {"service": api.Service(loaded, config, answering, corpus_dir, store)}
 
     routes = [
         Route("/", page, methods=["GET"]),
@@ -158,6 +163,10 @@ def create_app(
         Route("/ask", api.guarded(api.ask, "answering"), methods=["POST"]),
         Route("/status", api.guarded(api.status, "reading the status"), methods=["GET"]),
         Route("/healthz", api.healthz, methods=["GET"]),
+        Route("/follows", api.guarded(follows.add, "following"), methods=["POST"]),
+        Route("/follows", api.guarded(follows.listing, "listing follows"), methods=["GET"]),
+        Route("/follows/{follow_id:int}", api.guarded(follows.remove, "unfollowing"), methods=["DELETE"]),
+        Route("/follows/{follow_id:int}/changes", api.guarded(follows.changes, "listing changes"), methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
     app.add_middleware(HostCheck, config=config)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from bot.answering.config import AnswerConfig
 from bot.errors import UserError
+from bot.follows.config import FollowConfig
 from bot.http.config import MAX_HEADER_BYTES, HttpConfig
 from index.config import IndexConfig
 
@@ -30,6 +31,7 @@ def serve(
     index: IndexConfig,
     answering: AnswerConfig,
     *,
+    follows: FollowConfig | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     import uvicorn
@@ -41,7 +43,7 @@ def serve(
     with bound_socket(config.host, config.port) as sock:
         engine = AnswerEngine.open(index, answering)
         engine.searcher.store.status()  # the store answers now, not at the first question
-        app = create_app(engine, config, corpus_dir=index.corpus_dir)
+        app = create_app(engine, config, corpus_dir=index.corpus_dir, following=follows)
         server = uvicorn.Server(
             uvicorn.Config(
                 app,
