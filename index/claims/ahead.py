@@ -11,7 +11,9 @@ caller's process.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,14 +36,23 @@ Tagged = list[list[TaggedSentence]]
 
 @contextmanager
 def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[Iterator[tuple[Sequence[Article], Future[Tagged]]]]:
-    """Each batch with a future of its tagged sentences, tagged in a worker when there are several."""
+    """Each batch with a future of its tagged sentences, tagged in a worker when there are several.
+
+    The worker starts, with its first batches, on entering the block, so that its start-up
+    overlaps whatever the caller does before it asks for the first batch (loading the embedding
+    model); it then always has batches queued until the last one.
+    """
     if len(batches) < 2:
         yield ((batch, _done(batch)) for batch in batches)
         return
     saved = {name: os.environ.get(name) for name in _SINGLE_THREAD}
     os.environ.update(_SINGLE_THREAD)  # the worker parses on one core; the caller keeps its own threads
     try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+        )
+        ahead = _Ahead(pool, batches)
+        ahead.fill()
     finally:
         for name, value in saved.items():
             if value is None:
@@ -49,30 +60,54 @@ def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[Iterator[tupl
             else:
                 os.environ[name] = value
     try:
-        yield _pipeline(pool, batches)
+        yield iter(ahead)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _pipeline(
-    pool: ProcessPoolExecutor, batches: Sequence[Sequence[Article]]
-) -> Iterator[tuple[Sequence[Article], Future[Tagged]]]:
-    pending: deque[tuple[Sequence[Article], Future[Tagged]]] = deque()
-    broken = False
-    for batch in batches:
-        if not broken:
+class _Ahead:
+    """Batches handed to the worker up to `IN_FLIGHT` ahead of the one the caller embeds."""
+
+    def __init__(self, pool: ProcessPoolExecutor, batches: Sequence[Sequence[Article]]) -> None:
+        self.pool = pool
+        self.todo: deque[Sequence[Article]] = deque(batches)
+        self.pending: deque[tuple[Sequence[Article], Future[Tagged]]] = deque()
+        self.broken = False
+
+    def fill(self) -> None:
+        while self.todo and len(self.pending) <= IN_FLIGHT:
+            batch = self.todo.popleft()
+            self.pending.append((batch, self._submit(batch)))
+
+    def _submit(self, batch: Sequence[Article]) -> Future[Tagged]:
+        if not self.broken:
             try:
-                pending.append((batch, pool.submit(tag_articles, list(batch))))
+                return self.pool.submit(tag_articles, list(batch))
             except BrokenProcessPool:
                 # The worker could not start or died (a script without the `if __name__ ==
                 # "__main__"` guard that spawned processes need, memory): tag here instead.
-                broken = True
-        if broken:
-            pending.append((batch, _done(batch)))
-        if len(pending) > IN_FLIGHT:
-            yield pending.popleft()
-    while pending:
-        yield pending.popleft()
+                self.broken = True
+        return _done(batch)
+
+    def __iter__(self) -> Iterator[tuple[Sequence[Article], Future[Tagged]]]:
+        while self.pending:
+            item = self.pending.popleft()
+            self.fill()
+            yield item
+
+
+def _exit_with_parent() -> None:
+    """In the worker: end when the indexer ends, however it ends. Killed (kill -9), it cannot shut
+    the pool down, and the worker, which holds its own end of the task queue, would wait forever."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _done(batch: Sequence[Article]) -> Future[Tagged]:
