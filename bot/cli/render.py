@@ -114,7 +114,7 @@ def render_status(console: Console, status: IndexStatus, *, corpus: str, mode: s
         ("articles", str(status.articles)),
         ("chunks", str(status.chunks)),
         ("embedding model", status.embed_model or "-"),
-        ("embedding precision", precision),
+        ("embedding dtype", precision),  # no longer than the other labels: scripts read the table
         ("answer mode", mode),
         ("last update", status.updated_at or "never"),
         ("generation", status.generation or "-"),
