@@ -13,9 +13,11 @@ record readers trust, stale chunks deleted last, an interrupted update marked an
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,11 +25,12 @@ import numpy as np
 from index import schema
 from index.articles import Article, ArticleProblem, CorpusScan, scan_corpus
 from index.chunking import Chunk, split_articles
-from index.claims.ahead import tagged_ahead
+from index.claims.ahead import Tagged, tagged_ahead
 from index.claims.status import TaggedSentence
 from index.claims.tagger import tag_articles
 from index.config import IndexConfig
-from index.embedding import Embedder, load_embedder
+from index.cores import CoreSharing
+from index.embedding import LlamaIndexEmbedder, load_embedder
 from index.errors import PartitionError
 from index.reprints import ReprintInfo, find_reprints
 from index.store import ArticleRecord, IndexStore, StoredChunk, open_store
@@ -86,11 +89,12 @@ def update_index(
         target = writer.catalog_hashes()
         # What the report compares with is what served before: a rebuild embeds every article,
         # but says which of them are new, changed or gone since the live generation.
-        before = target if not writer.fresh else (store.catalog_hashes(live) if live else {})
-        scan = _scan(config, store, writer.generation if not writer.fresh else live)
+        served = live if writer.fresh else writer.generation
+        before = target if not writer.fresh else (store.catalog_hashes(served) if served else {})
+        scan = _scan(config, store, served)
         if set(before) - {article.id for article in scan.articles}:
             # A file renamed or rewritten during the scan looks removed: look once more before removing.
-            scan = _scan(config, store, writer.generation if not writer.fresh else live)
+            scan = _scan(config, store, served)
         wanted = {article.id: article for article in scan.articles}
         added = tuple(sorted(set(wanted) - set(before)))
         removed = tuple(sorted(set(before) - set(wanted)))
@@ -223,14 +227,15 @@ def _embed_articles(
     # loaded: its start-up (spaCy and the claim models) overlaps the model's.
     with tagged_ahead(batches) as tagged:
         embedder = load_embedder(config.embed_model, config.threads, config.embed_precision)
+        cores = CoreSharing(config.threads or os.cpu_count() or 1, tagged.busy)
         for batch, sentences in tagged:
             try:
-                prepared = [_prepare(batch, sentences.result(), config, embedder)]
+                prepared = [_prepare(batch, sentences, config, embedder, cores)]
             except Exception:  # noqa: BLE001 - narrowed to the article below
                 prepared = []
                 for article in batch:
                     try:
-                        prepared.append(_prepare([article], tag_articles([article]), config, embedder))
+                        prepared.append(_prepare([article], _tagged_here([article]), config, embedder, cores))
                     except Exception as error:
                         log.warning(
                             "cannot index %s: %s: %s", article.path, type(error).__name__, error, exc_info=error
@@ -256,11 +261,22 @@ class _Prepared:
 
 
 def _prepare(
-    batch: Sequence[Article], sentences: list[list[TaggedSentence]], config: IndexConfig, embedder: Embedder
+    batch: Sequence[Article],
+    sentences: Future[Tagged],
+    config: IndexConfig,
+    embedder: LlamaIndexEmbedder,
+    cores: CoreSharing,
 ) -> _Prepared:
+    """Chunk and embed a batch, then take its tags: the worker tags while this embeds."""
     chunks = split_articles(batch, chunk_tokens=config.chunk_tokens, chunk_overlap=config.chunk_overlap)
-    vectors = embedder.embed_documents([chunk.embed_text for chunk in chunks])
-    return _Prepared(batch, sentences, chunks, vectors)
+    vectors = embedder.embed_documents([chunk.embed_text for chunk in chunks], cores)
+    return _Prepared(batch, sentences.result(), chunks, vectors)
+
+
+def _tagged_here(articles: list[Article]) -> Future[Tagged]:
+    future: Future[Tagged] = Future()
+    future.set_result(tag_articles(articles))
+    return future
 
 
 def _stored_batch(

@@ -98,8 +98,9 @@ class GenerationWriter:
         writer also restores a keyword index that was lost or predates the keyword index."""
         if self.interrupted:
             return self._repair()
-        lost = self.keywords.count() != self.store.chunks(self.generation).count()
-        if not self.fresh and self.owned is None and lost:
+        if self.fresh or self.owned is not None:
+            return 0  # nothing written yet; a worker's keyword index holds only its share of the chunks
+        if self.keywords.count() != self.store.chunks(self.generation).count():
             self._repair()
         return 0
 

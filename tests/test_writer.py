@@ -175,6 +175,29 @@ def test_status_says_which_precision_embeds(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
 
 
+def test_torch_takes_the_second_core_only_when_the_tagger_waits_and_it_is_faster() -> None:
+    from index.cores import CoreSharing
+
+    busy = [False]
+    loaded = CoreSharing(2, lambda: busy[0], tries=2, keep=5)
+    speed = {1: 1000.0, 2: 600.0}  # a busy machine: two threads are slower
+    chosen = []
+    for _ in range(12):
+        threads = loaded.choose()
+        chosen.append(threads)
+        loaded.record(threads, int(speed[threads]), 1.0)
+    assert chosen[:4] == [1, 1, 2, 2]  # both measured first
+    assert set(chosen[4:10]) == {1}  # then the faster
+    idle = CoreSharing(2, lambda: busy[0], tries=2, keep=5)
+    for _ in range(6):
+        threads = idle.choose()
+        idle.record(threads, {1: 1000, 2: 1400}[threads], 1.0)
+    assert idle.choose() == 2
+    busy[0] = True
+    assert idle.choose() == 1  # the tagger has its core while it tags
+    assert CoreSharing(1, lambda: False).choose() == 1
+
+
 # --- the tagging worker ---------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ Tagged = list[list[TaggedSentence]]
 
 
 @contextmanager
-def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[Iterator[tuple[Sequence[Article], Future[Tagged]]]]:
+def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[TaggedAhead]:
     """Each batch with a future of its tagged sentences, tagged in a worker when there are several.
 
     The worker starts, with its first batches, on entering the block, so that its start-up
@@ -43,7 +43,7 @@ def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[Iterator[tupl
     model); it then always has batches queued until the last one.
     """
     if len(batches) < 2:
-        yield ((batch, _done(batch)) for batch in batches)
+        yield TaggedAhead(None, batches)
         return
     saved = {name: os.environ.get(name) for name in _SINGLE_THREAD}
     os.environ.update(_SINGLE_THREAD)  # the worker parses on one core; the caller keeps its own threads
@@ -51,8 +51,7 @@ def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[Iterator[tupl
         pool = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
         )
-        ahead = _Ahead(pool, batches)
-        ahead.fill()
+        ahead = TaggedAhead(pool, batches)
     finally:
         for name, value in saved.items():
             if value is None:
@@ -60,19 +59,27 @@ def tagged_ahead(batches: Sequence[Sequence[Article]]) -> Iterator[Iterator[tupl
             else:
                 os.environ[name] = value
     try:
-        yield iter(ahead)
+        yield ahead
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-class _Ahead:
-    """Batches handed to the worker up to `IN_FLIGHT` ahead of the one the caller embeds."""
+class TaggedAhead:
+    """Batches handed to the worker up to `IN_FLIGHT` ahead of the one the caller embeds;
+    iterating gives each batch with the future of its tags, in order."""
 
-    def __init__(self, pool: ProcessPoolExecutor, batches: Sequence[Sequence[Article]]) -> None:
+    def __init__(self, pool: ProcessPoolExecutor | None, batches: Sequence[Sequence[Article]]) -> None:
         self.pool = pool
         self.todo: deque[Sequence[Article]] = deque(batches)
         self.pending: deque[tuple[Sequence[Article], Future[Tagged]]] = deque()
-        self.broken = False
+        self.submitted: list[Future[Tagged]] = []
+        self.broken = pool is None
+        self.fill()
+
+    def busy(self) -> bool:
+        """Whether the worker is tagging now (the caller should leave it a core)."""
+        self.submitted = [future for future in self.submitted if not future.done()]
+        return bool(self.submitted)
 
     def fill(self) -> None:
         while self.todo and len(self.pending) <= IN_FLIGHT:
@@ -80,9 +87,11 @@ class _Ahead:
             self.pending.append((batch, self._submit(batch)))
 
     def _submit(self, batch: Sequence[Article]) -> Future[Tagged]:
-        if not self.broken:
+        if not self.broken and self.pool is not None:
             try:
-                return self.pool.submit(tag_articles, list(batch))
+                future = self.pool.submit(tag_articles, list(batch))
+                self.submitted.append(future)
+                return future
             except BrokenProcessPool:
                 # The worker could not start or died (a script without the `if __name__ ==
                 # "__main__"` guard that spawned processes need, memory): tag here instead.
