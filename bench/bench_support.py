@@ -53,6 +53,15 @@ def window_share(texts: list[str], window: int = 256) -> float:
     return sum(min(n, window) for n in lengths) / max(1, sum(lengths))
 
 
+def write_result(out: Path, result: dict[str, Any]) -> None:
+    """A bench's figures as JSON (bench/results/ unless told otherwise)."""
+    import json
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

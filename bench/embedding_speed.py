@@ -14,7 +14,7 @@ precision `auto` picks on this CPU, and why. With --json writes bench/results/em
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -91,22 +91,26 @@ def main() -> None:
         "cosine_bf16_fp32_min": round(float(cosine.min()), 6),
         "padding_share": {by: round(padding_share(chunks, BATCH_SIZE, by), 4) for by in ("word pieces", "characters")},
         "auto_picks": auto.describe(),
+        "load_average_at_end": os.getloadavg(),
         "command": "bench/embedding_speed.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
     }
-    print(f"\n{'precision':10} " + " ".join(f"{f'{t} thread(s)':>12}" for t in args.threads) + "  (chunks/s)")
-    for precision in ("fp32", "bf16"):
-        row = " ".join(f"{speed[precision][f'{t}_threads_chunks_per_s']:>12}" for t in args.threads)
-        print(f"{precision + (' (baseline)' if precision == 'fp32' else ''):10} {row}")
-    print(
+    lines = [f"{'precision':16} " + " ".join(f"{f'{t} thread(s)':>12}" for t in args.threads) + "  (chunks/s)"]
+    lines += [
+        f"{precision + (' (baseline)' if precision == 'fp32' else ''):16} "
+        + " ".join(f"{speed[precision][f'{t}_threads_chunks_per_s']:>12}" for t in args.threads)
+        for precision in ("fp32", "bf16")
+    ]
+    lines.append(
         f"bf16 / fp32: {result['speedup']}; top-10 agreement {agreement:.3f}; cosine mean "
         f"{result['cosine_bf16_fp32_mean']}, min {result['cosine_bf16_fp32_min']}; padding share of what the "
         f"model reads, sorted by {result['padding_share']}; auto picks {result['auto_picks']}"
     )
+    print("\n" + "\n".join(lines))
     if args.json:
-        out = REPO / "bench" / "results" / "embedding_speed.json"
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {out}")
+        from bench_support import write_result
+
+        write_result(REPO / "bench" / "results" / "embedding_speed.json", result)
 
 
 if __name__ == "__main__":

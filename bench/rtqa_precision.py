@@ -54,7 +54,7 @@ def main() -> None:
     runs = {}
     for precision in ("fp32", "auto"):
         print(f"{precision}: factdesk eval rtqa --quick --questions {args.questions} ...", flush=True)
-        runs[precision] = evaluate(precision, args)
+        runs[precision] = {**evaluate(precision, args), "load_average_at_end": os.getloadavg()}
     labels = {"fp32": "fp32 (before, baseline)", "auto": f"auto: {choose_precision('auto').describe()}"}
     print(f"\n{'retrieval':24} " + " ".join(f"{labels[p][:28]:>28}" for p in runs))
     for mode in ("hybrid", "dense", "keyword"):
@@ -78,9 +78,9 @@ def main() -> None:
         "command": "bench/rtqa_precision.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(saved, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    from bench_support import write_result
+
+    write_result(args.out, saved)
 
 
 if __name__ == "__main__":

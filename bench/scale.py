@@ -229,7 +229,7 @@ class Run:
         parts = self.state["steps"].setdefault(str(size), {})
         if name not in parts:
             print(f"  {size}: {name} ...", flush=True)
-            parts[name] = {**measure(), "commit": commit()}
+            parts[name] = {**measure(), "commit": commit(), "load_average_at_end": os.getloadavg()}
             self.save()
         return dict(parts[name])
 
