@@ -203,8 +203,6 @@ class Run:
         self.logs = self.work / "logs"
         self.corpus, self.data = self.work / "corpus", self.work / "data"
         settings = {name: getattr(args, name) for name in SAME_RUN}
-        if args.fresh and self.work.exists():
-            shutil.rmtree(self.work)
         self.logs.mkdir(parents=True, exist_ok=True)
         self.corpus.mkdir(exist_ok=True)
         self.state: dict[str, Any] = {"settings": settings, "steps": {}, "started": time.strftime("%Y-%m-%d %H:%M")}
@@ -256,7 +254,7 @@ class Run:
         """Every part of one step not measured yet; `names` are the articles the step adds."""
         print(f"step {size} articles", flush=True)
         common = {"corpus": self.corpus, "data": self.data, "threads": self.args.threads}
-        self.part(size, "index", lambda: self.index(size))
+        self.part(size, "index", lambda: self.index(size, len(names)))
         self.part(size, "no_change", lambda: self.worker("index", "no-change", **common, precision=self.args.precision))
         self.part(size, "share", lambda: self.worker("share", "share", corpus=self.corpus, data=self.data))
         self.part(size, "answer", lambda: self.worker("answer", "answer", **common, questions=questions))
@@ -271,8 +269,9 @@ class Run:
 
     # --- the parts ----------------------------------------------------------------------------
 
-    def index(self, size: int) -> dict[str, Any]:
-        """factdesk's update, with the finished batches of attempts killed before this one."""
+    def index(self, size: int, articles: int) -> dict[str, Any]:
+        """factdesk's update of the step's `articles`, timed over every attempt: a killed one
+        counts until its last finished batch (what it did is kept, the next attempt goes on)."""
         progress = self.work / f"progress-{size}.jsonl"
         earlier: dict[str, dict[str, Any]] = {}
         if progress.exists():
@@ -289,7 +288,7 @@ class Run:
             progress=progress,
         )
         killed = [row for attempt, row in earlier.items() if attempt != result["attempt"]]
-        result["articles_indexed"] = result["added"] + result["updated"] + sum(row["done"] for row in killed)
+        result["articles_indexed"] = articles
         result["attempts"] = 1 + len(killed)
         result["seconds_total"] = result["seconds"] + sum(row["seconds"] for row in killed)
         return result
@@ -405,12 +404,15 @@ def main() -> None:
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args.job)))
         return
-    if args.baseline_steps != args.steps[: len(args.baseline_steps)]:
-        raise SystemExit("error: --baseline-steps must be the first of --steps (each baseline adds a step's articles)")
-
-    run = Run(args)
+    if args.fresh:
+        shutil.rmtree(args.work, ignore_errors=True)
     every, per_question = write_all_articles(args.work / "all", args.articles)
     sizes = [size for size in args.steps if size < len(every)] + [len(every)]
+    if args.baseline_steps != sizes[: len(args.baseline_steps)]:
+        raise SystemExit(
+            f"error: --baseline-steps must be the first of the steps {sizes} (each baseline adds a step's articles)"
+        )
+    run = Run(args)
     rows: list[dict[str, Any]] = []
     previous = 0
     for size in sizes:

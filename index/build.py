@@ -156,9 +156,11 @@ def _writer_for(config: IndexConfig, store: IndexStore, *, rebuild: bool, notes:
         elif pointer.format != schema.FORMAT_VERSION:
             notes.append(f"index format {pointer.format} is older than {schema.FORMAT_VERSION}: rebuilding")
             rebuild = True
-    if rebuild or not pointer.active:
+    if rebuild:
         return GenerationWriter.new(store, config)
-    return GenerationWriter(store, config, pointer.active, fresh=False)
+    # A first index is an update of an empty generation: it serves (marked as being updated) from
+    # its first batch, and one that was killed goes on from its last batch instead of anew.
+    return GenerationWriter(store, config, pointer.active or store.new_generation(), fresh=False)
 
 
 def _scan(config: IndexConfig, store: IndexStore, generation: str | None) -> CorpusScan:

@@ -4,10 +4,10 @@ A generation is Chroma's chunk and catalog collections plus the tantivy keyword 
 same name, and the pointer says which generation serves. Every write to any of them goes
 through this object, so the order that keeps readers safe from a crash is written once, here:
 
-1. Before the first change to a generation that serves, it is marked as being updated: the
-   pointer's dirty flag, or, for a partitioned worker, a file in its own data folder (the shared
-   pointer cannot say whose update was interrupted). A brand-new generation needs no mark:
-   nothing reads it until `finish` flips the pointer to it.
+1. Before the first change to a generation that serves (or is the first one), it is marked as
+   being updated: the pointer's dirty flag, or, for a partitioned worker, a file in its own data
+   folder (the shared pointer cannot say whose update was interrupted). A rebuild's new
+   generation needs no mark: nothing reads it until `finish` flips the pointer to it.
 2. `put`: a batch's chunks go to Chroma, then to the keyword index, and the articles' catalog
    records, the content hashes readers trust, last. Readers serve only chunks whose hash the
    catalog vouches for, so a crash between the steps leaves the old version serving.
@@ -148,11 +148,9 @@ class GenerationWriter:
         """Serve what was written: flip to a new generation or clear the mark; drop what nothing serves."""
         if self.owned is not None:
             self._marker.unlink(missing_ok=True)
-            if self._marked or self._pointer.active != self.generation:
-                self.store.set_pointer(self.generation, embed_model=self.config.embed_model, dirty=False)
-        else:
-            if self.fresh or self._marked or self._pointer.dirty:
-                self.store.set_pointer(self.generation, embed_model=self.config.embed_model, dirty=False)
+        if self._marked or self._pointer.dirty or self._pointer.active != self.generation:
+            self.store.set_pointer(self.generation, embed_model=self.config.embed_model, dirty=False)
+        if self.owned is None:
             self._drop_other_generations()
         self._finished = True
 

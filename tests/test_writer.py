@@ -97,6 +97,36 @@ def test_a_partitioned_writer_refuses_another_workers_article(tmp_path: Path) ->
     assert store.catalog_hashes("factdesk-gshared") == {mine: "h" + mine}
 
 
+def test_a_first_index_that_was_killed_goes_on_from_its_last_batch(
+    tmp_path: Path, embed_model: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.build import update_index
+    from index.store import IndexStore
+
+    config = IndexConfig(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", threads=1, batch_articles=1)
+    for name in ("a", "b", "c"):
+        write_article(config.corpus_dir, f"{name}.md", title=name.upper(), outlet="Daily", body=f"Story {name} ran.")
+    real_put = IndexStore.put_articles
+    calls: list[int] = []
+
+    def killed_at_the_second_batch(self: IndexStore, generation: str, records: list) -> None:  # type: ignore[type-arg]
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_put(self, generation, records)
+
+    monkeypatch.setattr(IndexStore, "put_articles", killed_at_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(config)
+    monkeypatch.undo()
+    assert open_store(config).status().update_interrupted
+    resumed = update_index(config)
+    assert resumed.added == ("b", "c") and resumed.notes  # "a" was kept, b's orphan chunks swept
+    status = open_store(config).status()
+    assert (status.articles, status.update_interrupted) == (3, False)
+    assert open_store(config).generations() == [status.generation]
+
+
 # --- precision ------------------------------------------------------------------------------------
 
 
