@@ -36,6 +36,7 @@ _LOOKALIKES = str.maketrans(
     }
 )  # fmt: skip
 _LOOKALIKE_CHARS = frozenset(chr(code) for code in _LOOKALIKES)
+_ANY_LOOKALIKE = re.compile("[" + "".join(sorted(_LOOKALIKE_CHARS)) + "]")
 _WORD = re.compile(r"\w+")
 
 
@@ -48,6 +49,8 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
+    if not _ANY_LOOKALIKE.search(text):
+        return text  # most text: no word to look at (one scan instead of a call per word)
     return _WORD.sub(_unmask_word, text)
 
 
