@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from bot.answering.errors import LLMUnavailable, QuestionError
 from index.errors import EmbedModelError, IndexEmpty, IndexerBusy, StoreUnavailable
+from index.feeds.state import StateError
+from index.feeds.subscriptions import FeedListError
 
 
 class UserError(Exception):
@@ -61,6 +63,10 @@ KNOWN_ERRORS: tuple[KnownError, ...] = (
         service_side=True,
     ),
     KnownError((UserError,)),
+    # A feed address or outlet name that cannot be followed (`factdesk feeds add`).
+    KnownError((FeedListError,)),
+    # feeds.json cannot be read or written: the message names the file and what to do.
+    KnownError((StateError,), service_side=True),
 )
 
 

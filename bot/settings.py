@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.answering.config import AnswerConfig, AnswerMode
@@ -18,6 +18,7 @@ from bot.discord.config import DiscordConfig
 from bot.http.config import HttpConfig
 from index.config import EmbedPrecision, IndexConfig
 from index.feeds.config import FetchConfig
+from index.text import has_controls
 
 _INDEX = IndexConfig(corpus_dir=Path("corpus"), data_dir=Path(".factdesk"))
 _ANSWER = AnswerConfig()
@@ -96,6 +97,10 @@ class Settings(BaseSettings):
     http_max_request_bytes: int = Field(default=_HTTP.max_request_bytes, ge=1_024)
     http_rate: int = Field(default=_HTTP.rate, ge=1)
     http_rate_window_s: float = Field(default=_HTTP.rate_window_s, gt=0)
+    # Comma-separated host names the server answers to besides its own address ("*": any).
+    http_allowed_hosts: str | None = None
+    http_read_timeout_s: float = Field(default=_HTTP.read_timeout_s, gt=0, le=600)
+    http_max_connections: int = Field(default=_HTTP.max_connections, ge=1, le=100_000)
     # `factdesk ask` posts to this running server (http://host:port) instead of loading models.
     server: str | None = None
 
@@ -106,6 +111,14 @@ class Settings(BaseSettings):
             worker, workers = (int(part) for part in value.split("/"))
             if not 1 <= worker <= workers:
                 raise ValueError(f"worker {worker} of {workers}: the first number must be from 1 to the second")
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _one_printable_line(cls, value: str) -> str:
+        # Sent as an HTTP header: a CR or LF would end it (or add headers of the value's choosing).
+        if has_controls(value) or "\n" in value or "\t" in value:
+            raise ValueError("must be one line of printable text (no CR, LF or other control characters)")
         return value
 
     def index_config(self) -> IndexConfig:
@@ -138,6 +151,8 @@ class Settings(BaseSettings):
             max_question_chars=self.max_question_chars,
             top_k=self.top_k,
             threads=self.threads,
+            # The packaged local models are joined into the data folder: they move with it.
+            models_dir=self.data_dir / "models",
         )
 
     def fetch_config(self) -> FetchConfig:
@@ -175,4 +190,18 @@ class Settings(BaseSettings):
             max_request_bytes=self.http_max_request_bytes,
             rate=self.http_rate,
             rate_window_s=self.http_rate_window_s,
+            allowed_hosts=tuple(
+                name.strip().lower() for name in (self.http_allowed_hosts or "").split(",") if name.strip()
+            ),
+            read_timeout_s=self.http_read_timeout_s,
+            max_connections=self.http_max_connections,
         )
+
+
+def bad_setting(error: ValidationError) -> str:
+    """`bad setting: FACTDESK_USER_AGENT: must be one line ...`: the first problem, named by the
+    environment variable that sets it (a flag such as --threads sets the same one)."""
+    first = error.errors(include_url=False)[0]
+    field = str(first["loc"][0]) if first["loc"] else "value"
+    variable = f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+    return f"bad setting: {variable}: {str(first['msg']).removeprefix('Value error, ')}"

@@ -59,7 +59,7 @@ from evaluation.metrics import (
 )
 from index.claims.rules import load_nlp, normalise_case
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
-from index.claims.tagger import TAGGINGS, Tagging, analyse_paragraph, analyse_short_text
+from index.claims.tagger import TAGGINGS, Tagging, analyse_paragraph, analyse_short_text, read_articles
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -79,7 +79,7 @@ PROTOCOL = (
 # the ones scored against PolNeAR's Cue and Source spans (a denial only with its denier).
 ATTRIBUTING_KINDS = frozenset(["attribution", "stance", "denial", "not_confirmed"])
 _SPEAKING = frozenset(["attribution", "stance", "hearsay"])
-_HEDGES = frozenset(["hedge", "question"])
+_HEDGES = frozenset(["hedge", "question", "vague"])
 # Speakers named by a pronoun are someone in particular ("he said"); "they say" is not.
 _NAMING_PRONOUNS = frozenset(["he", "she", "i", "we", "him", "her"])
 POLNEAR_ANNOTATOR_ALPHA = 0.754
@@ -97,6 +97,8 @@ ANCHORS: dict[str, dict[str, object]] = {
     "polnear_cue": {"anchor": "CRF prototype 0.61; annotators' alpha 0.754", "goal": 0.75},
     "polnear_source": {"anchor": "CRF prototype 0.73; annotators' alpha 0.754", "goal": 0.80},
     "polnear_sentence": {"anchor": "prototype 0.844", "goal": 0.85},
+    "polnear_own_voice_precision": {"anchor": "annotators' alpha 0.754", "goal": 0.90},
+    "polnear_own_voice_recall": {"anchor": "", "goal": 0.50},
     "emergent": {"anchor": "0.733 published", "goal": 0.80},
     "fnc1_related": {"anchor": "~0.47 published", "goal": 0.55},
     "fnc1_4class": {"anchor": "~0.60 published (Athene)", "goal": None},
@@ -210,7 +212,7 @@ def conll_reading(doc: Doc, unhedged: LearnedTagger) -> list[ConllReading]:
             hedgeable=analysis.status in (ClaimStatus.CONFIRMED, ClaimStatus.REPORTED) and analysis.unconfirms is None,
             features=hedge_features(arrays, sent.start, sent.end, sent.text),
         )
-        for sent, analysis in unhedged.analyse(doc)
+        for sent, analysis, _ in unhedged.analyse(doc)
     ]
 
 
@@ -308,6 +310,14 @@ def _span_scores(counts: Counter[str]) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
+def in_own_voice(analysis: SentenceAnalysis) -> bool:
+    """factdesk states the sentence in the outlet's own voice: `confirmed` or `speculative` with
+    nobody speaking, or the outlet's own remark that claims are unconfirmed."""
+    if analysis.unconfirms is not None:
+        return True
+    return analysis.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE) and not speaks_for_someone(analysis)
+
+
 def speaks_for_someone(analysis: SentenceAnalysis) -> bool:
     """factdesk names someone other than the article as the sentence's claimant."""
     if analysis.status is ClaimStatus.REPORTED:
@@ -365,11 +375,10 @@ def _polnear(data: Path, split: str, limit: int | None, run: _Run) -> dict[str, 
     tokens = [tokenize(d.text) for d in documents]
     content = [tokens_in(t, d.spans["Content"]) for d, t in zip(documents, tokens, strict=True)]
     gold_spans = [{"Cue": d.spans["Cue"], "Source": d.spans["Source"]} for d in documents]
+    articles = sets.polnear_articles(documents)
 
     def score(tagging: Tagging) -> dict[str, object]:
         per_document: list[list[tuple[int, SentenceAnalysis]]] = [[] for _ in documents]
-        gold_sentences: list[bool] = []
-        said: list[bool] = []
         sources: list[tuple[bool, bool]] = []  # (exact, overlapping) per gold reported sentence with a source
         for (number, offset, _), doc in zip(jobs, docs, strict=True):
             document = documents[number]
@@ -377,8 +386,6 @@ def _polnear(data: Path, split: str, limit: int | None, run: _Run) -> dict[str, 
                 per_document[number].append((offset, analysis))
                 start, end = offset + sent.start_char, offset + sent.end_char
                 gold = gold_sentence(document, tokens[number], content[number], start, end)
-                gold_sentences.append(gold.reported)
-                said.append(speaks_for_someone(analysis))
                 if gold.source is not None:
                     sources.append(_source_match(analysis, offset, gold, tokens[number]))
         totals = {"Cue": Counter[str](), "Source": Counter[str]()}
@@ -387,7 +394,20 @@ def _polnear(data: Path, split: str, limit: int | None, run: _Run) -> dict[str, 
                 totals[kind].update(found)
         cue = prf(totals["Cue"]["tp"], totals["Cue"]["fp"], totals["Cue"]["fn"])
         source = prf(totals["Source"]["tp"], totals["Source"]["fp"], totals["Source"]["fn"])
+        # Sentence level, as indexing reads whole articles: blocks, context and the own-voice model.
+        gold_sentences: list[bool] = []
+        said: list[bool] = []
+        own: list[bool] = []
+        for document, doc_tokens, doc_content, decided in zip(
+            documents, tokens, content, read_articles(articles, tagging=tagging, tagger=run.tagger), strict=True
+        ):
+            for read in decided:
+                gold = gold_sentence(document, doc_tokens, doc_content, read.start, read.end)
+                gold_sentences.append(gold.reported)
+                said.append(speaks_for_someone(read.analysis))
+                own.append(in_own_voice(read.analysis))
         sentence = binary_scores(gold_sentences, said)
+        own_voice = binary_scores([not reported for reported in gold_sentences], own)
         return {
             "cue_f1": cue["f1"],
             "cue_precision": cue["precision"],
@@ -398,6 +418,9 @@ def _polnear(data: Path, split: str, limit: int | None, run: _Run) -> dict[str, 
             "sentence_f1": sentence["f1"],
             "sentence_precision": sentence["precision"],
             "sentence_recall": sentence["recall"],
+            "own_voice_precision": own_voice["precision"],
+            "own_voice_recall": own_voice["recall"],
+            "own_voice_f1": own_voice["f1"],
             "source_accuracy": sum(exact for exact, _ in sources) / len(sources) if sources else 0.0,
             "source_overlap_accuracy": sum(overlap for _, overlap in sources) / len(sources) if sources else 0.0,
             "cue_span_overlap": _span_scores(totals["Cue"]),
@@ -425,9 +448,12 @@ def _polnear(data: Path, split: str, limit: int | None, run: _Run) -> dict[str, 
             "token F1: predicted cues are the attribution cues (and denials with a denier), predicted sources their "
             "source phrases; tokens = words and punctuation marks (regex \\w+|[^\\w\\s]); per document, the set of "
             "tokens overlapping gold Cue (Source) spans against the set overlapping predicted ones, summed over "
-            "documents. Sentence F1: a sentence is reported when more than half of its tokens lie inside a gold "
-            "Content span, and factdesk says so when it names a claimant other than the article (status reported, or "
-            "a speaker on the record). Source accuracy: on the reported sentences whose attribution has a source, "
+            "documents. Sentence measures read each text as indexing reads an article (Markdown blocks, context, the "
+            "own-voice model): a sentence is reported when more than half of its tokens lie inside a gold Content "
+            "span, and factdesk says so when it names a claimant other than the article (status reported, or a "
+            "speaker on the record); own voice is the rest, and factdesk says so when the sentence is confirmed or "
+            "speculative with nobody speaking (own_voice_precision/recall). Source accuracy: on the reported "
+            "sentences whose attribution has a source, "
             "factdesk's deciding source equals it (lower case, outer punctuation dropped); overlap accuracy: shares "
             "a token with it. annotator_alpha: PolNeAR's token-wise Krippendorff's alpha between annotators"
         ),
@@ -692,6 +718,14 @@ def render_claims_table(console: Console, results: dict[str, object]) -> None:
         ("PolNeAR: cue token F1", polnear, "cue_f1", "polnear_cue", polnear["n"]),
         ("PolNeAR: source token F1", polnear, "source_f1", "polnear_source", polnear["n"]),
         ("PolNeAR: sentence reported F1", polnear, "sentence_f1", "polnear_sentence", polnear["n_sentences"]),
+        (
+            "PolNeAR: own-voice precision",
+            polnear,
+            "own_voice_precision",
+            "polnear_own_voice_precision",
+            polnear["n_sentences"],
+        ),
+        ("PolNeAR: own-voice recall", polnear, "own_voice_recall", "polnear_own_voice_recall", polnear["n_sentences"]),
         ("PolNeAR: source accuracy (reported)", polnear, "source_accuracy", "", polnear["n_reported_with_source"]),
         ("Emergent: accuracy", emergent, "accuracy", "emergent", emergent["n"]),
         ("FNC-1: related 3-class macro-F1", fnc, "related_macro_f1", "fnc1_related", fnc["n_related"]),

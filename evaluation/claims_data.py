@@ -25,11 +25,12 @@ import csv
 import random
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluation.data import EvaluationDataError, require
+from index.articles import Article, ArticleMeta
 
 CONLL_SEED = 13
 EMERGENT_DEV_EVERY = 5
@@ -118,6 +119,17 @@ def polnear_docs(data: Path, split: str) -> list[PolnearDoc]:
             spans, attributions = parse_polnear_annotation(read_text(annotation))
             docs.append(PolnearDoc(text_path.stem, read_text(text_path), spans, attributions))
     return docs
+
+
+def polnear_articles(docs: Sequence[PolnearDoc]) -> list[Article]:
+    """PolNeAR texts as the product reads articles: the whole text as the body (gold offsets stay
+    offsets into it), the first line as the title, the outlet from the file name."""
+    found = []
+    for doc in docs:
+        first = next((line.strip() for line in doc.text.split("\n") if line.strip()), doc.name)
+        meta = ArticleMeta(title=first[:500], outlet=doc.name.split("_", 1)[0])
+        found.append(Article(id=doc.name, meta=meta, body=doc.text, path=doc.name))
+    return found
 
 
 # --- CoNLL-2010 ---------------------------------------------------------------------------

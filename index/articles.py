@@ -12,63 +12,30 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from index.text import BIDI_CONTROLS, has_controls, is_invisible, normalise
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 FRONT_MATTER_FENCE = "---"
-
-
-class ArticleMeta(BaseModel):
-    """The front matter of an article. Unknown keys are refused so that typos are reported."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    title: str = Field(min_length=1, max_length=500)
-    outlet: str = Field(min_length=1, max_length=200)
-    published: date | None = None
-    url: str | None = Field(default=None, max_length=2000)
-    reports_on: str | None = Field(default=None, max_length=200)
-    authors: tuple[str, ...] = ()
-    id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\w.\-/]+$")
-    provenance: str | None = Field(default=None, max_length=2000)
-    # Set by the feed fetcher: when the text was downloaded, and when the page says it last changed.
-    fetched: datetime | None = None
-    modified: datetime | None = None
-
-    @field_validator("title", "outlet", "reports_on", "url", "provenance", "id", mode="before")
-    @classmethod
-    def _plain_text(cls, value: object) -> object:
-        return _checked_text(value)
-
-    @field_validator("authors", mode="before")
-    @classmethod
-    def _plain_names(cls, value: object) -> object:
-        if isinstance(value, list | tuple):
-            return [_checked_text(item) for item in value]
-        return value
-
-    @field_validator("url")
-    @classmethod
-    def _url_is_web_address(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
-
-    @field_validator("published", mode="before")
-    @classmethod
-    def _published_is_iso(cls, value: object) -> object:
-        # YAML already turns 2024-05-01 into a date; strings must be ISO too, so that
-        # "05/01/2024" (May or January?) is reported rather than guessed.
-        if isinstance(value, str):
-            return date.fromisoformat(value.strip())
-        return value
+# What one article may cost to tag, as its text in characters: a 1.15-million-character file once
+# held an index run for minutes at gigabytes. The longest articles of RealTimeQA's search results
+# have 100,000 characters (the data set cuts them there); a long news article has tens of thousands.
+MAX_TEXT_CHARS = 300_000
 
 
 def _checked_text(value: object) -> object:
@@ -85,6 +52,74 @@ def _checked_text(value: object) -> object:
             raise ValueError("has no visible characters")
         return normalise(value)
     return value
+
+
+# An outlet's name, as front matter and a followed feed's `--outlet` give it: one definition, so
+# that a name a feed is added with is one every article from it can carry.
+OutletName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), BeforeValidator(_checked_text)
+]
+_OUTLET_NAME: TypeAdapter[str] = TypeAdapter(OutletName)
+
+
+def outlet_name(value: str) -> str:
+    """`value` checked and normalised as an article's outlet; `ValueError` says why it cannot be one."""
+    try:
+        return _OUTLET_NAME.validate_python(value)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        raise ValueError(str(first["msg"]).removeprefix("Value error, ")) from None
+
+
+class ArticleMeta(BaseModel):
+    """The front matter of an article. Unknown keys are refused so that typos are reported."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=500)
+    outlet: OutletName
+    published: date | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    reports_on: OutletName | None = None
+    authors: tuple[str, ...] = ()
+    id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\w.\-/]+$")
+    provenance: str | None = Field(default=None, max_length=2000)
+    # Set by the feed fetcher: when the text was downloaded, and when the page says it last changed.
+    fetched: datetime | None = None
+    modified: datetime | None = None
+
+    @field_validator("title", "url", "provenance", "id", mode="before")
+    @classmethod
+    def _plain_text(cls, value: object) -> object:
+        return _checked_text(value)
+
+    @field_validator("authors", mode="before")
+    @classmethod
+    def _plain_names(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return [_checked_text(item) for item in value]
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_web_address(cls, value: str | None) -> str | None:
+        # Schemes are case-insensitive (RFC 3986): "HTTPS://example.org" is a web address too.
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _published_is_iso(cls, value: object) -> object:
+        # YAML already turns 2024-05-01 into a date; strings must be ISO too, so that
+        # "05/01/2024" (May or January?) is reported rather than guessed.
+        if isinstance(value, str):
+            return date.fromisoformat(value.strip())
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # YAML reads `published: 20240101` as a number, which pydantic would take for seconds
+            # since 1970 (and refuse, "should have zero time"): read it as the text it was written as.
+            return date.fromisoformat(str(value))
+        return value
 
 
 @dataclass(frozen=True)
@@ -252,13 +287,34 @@ def parse_article(raw: bytes, relative: str, *, max_bytes: int) -> Article:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body = _split_front_matter(text)
     meta = _validate_meta(front)
+    _check_not_ahead(meta)
     if not body.strip():
         raise ArticleError("article has front matter but no text")
     body = normalise(body).strip()
     if not body or is_invisible(body):
         raise ArticleError("article text has no visible characters")
+    if len(body) > MAX_TEXT_CHARS:
+        raise ArticleError(
+            f"text is {len(body):,} characters, over the {MAX_TEXT_CHARS:,} one article may have: split it"
+        )
     article_id = meta.id or _id_from_path(relative)
     return Article(id=article_id, meta=meta, body=body, path=relative)
+
+
+# A publication date this far after the time of reading is refused: an article "from" decades
+# ahead would otherwise become the newest word on everything it touches (`as_of`, superseding).
+MAX_DAYS_AHEAD = 1
+
+
+def _check_not_ahead(meta: ArticleMeta) -> None:
+    if meta.published is None:
+        return
+    today = datetime.now(UTC).date()
+    if (meta.published - today).days > MAX_DAYS_AHEAD:
+        raise ArticleError(
+            f"published {meta.published.isoformat()} is more than {MAX_DAYS_AHEAD} day after today "
+            f"({today.isoformat()}): a date in the future is refused"
+        )
 
 
 def _split_front_matter(text: str) -> tuple[str, str]:

@@ -3,6 +3,11 @@
 llama-index's `SentenceSplitter` cuts at sentence ends within `chunk_tokens`; each chunk keeps
 its character span in the article body, which is how passages find their tagged sentences.
 200 tokens plus the title stay under MiniLM's 256 word pieces, so nothing stored goes unread.
+
+What goes with every chunk (the title when embedded; title and outlet as the splitter's metadata)
+is capped at a few dozen tokens: the splitter takes the metadata's length off every chunk's room,
+so a 500-character title once cut a 21 KB article into 2,998 chunks, and a CJK one made the
+splitter refuse the article ("Metadata length (1508) is longer than chunk size (200)").
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.articles import Article
+
+# Tokens (as the splitter counts them) of the title, and of the outlet, that go with each chunk.
+TITLE_TOKENS = 32
+OUTLET_TOKENS = 16
 
 
 @dataclass(frozen=True)
@@ -35,9 +44,27 @@ class Chunk:
 def embedding_input(title: str, text: str) -> str:
     """What is embedded for a chunk: the title (context the chunk leaves implicit) and the text.
 
-    The layout is llama-index's default metadata template, which the index was built with.
+    The layout is llama-index's default metadata template, which the index was built with; the
+    title is capped (`TITLE_TOKENS`) so that it cannot push the text out of what the model reads.
     """
-    return f"title: {title}\n\n{text}"
+    return f"title: {capped(title, TITLE_TOKENS)}\n\n{text}"
+
+
+def capped(text: str, tokens: int) -> str:
+    """`text` whole when it is at most `tokens` tokens long, else its longest start that is, with "…"."""
+    from llama_index.core.utils import get_tokenizer
+
+    count = get_tokenizer()
+    if len(count(text)) <= tokens:
+        return text
+    low, high = 0, len(text)  # the longest start (in characters) that fits, found by halving
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(count(text[:middle].rstrip() + "…")) <= tokens:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
 
 
 @lru_cache(maxsize=4)
@@ -59,7 +86,10 @@ def split_articles(articles: Sequence[Article], *, chunk_tokens: int, chunk_over
         document = Document(
             text=article.body,
             doc_id=article.id,
-            metadata={"title": article.meta.title, "outlet": article.meta.outlet},
+            metadata={
+                "title": capped(article.meta.title, TITLE_TOKENS),
+                "outlet": capped(article.meta.outlet, OUTLET_TOKENS),
+            },
             excluded_embed_metadata_keys=["outlet"],
         )
         for number, node in enumerate(splitter.get_nodes_from_documents([document])):

@@ -69,4 +69,6 @@ FORMAT: Final = "format"
 #    cue kinds, a tantivy keyword index per generation.
 # 3: sentences carry their predicate and negation, and who has not confirmed them (a list).
 # 4: statuses from the learned tagger (index.claims.learned): every article is tagged again.
-FORMAT_VERSION: Final = 4
+# 5: articles read as Markdown blocks, statuses decided in context with the own-voice model
+#    ("confirmed means confirmed"): every article is tagged again.
+FORMAT_VERSION: Final = 5

@@ -191,6 +191,14 @@ class Searcher:
                 self._articles.popitem(last=False)
         return found
 
+    def reprint_group(self, record: ArticleRecord) -> list[ArticleRecord]:
+        """The other copies of the story an article belongs to (none when it is no reprint)."""
+        if not record.reprint_of and not record.also_in:
+            return []
+        canonical = record.reprint_of or record.id
+        generation = self.live_generation()
+        return [other for other in self.store.reprint_group(generation, canonical) if other.id != record.id]
+
 
 def fuse(rankings: Sequence[Sequence[str]]) -> list[str]:
     """Reciprocal rank fusion of ranked id lists: ids high in several lists come first."""

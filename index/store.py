@@ -316,6 +316,16 @@ class IndexStore:
             rows = list(zip(found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True))
         return [ArticleRecord.from_chroma(i, m or {}, d) for i, m, d in rows]
 
+    def reprint_group(self, generation: str, canonical_id: str) -> list[ArticleRecord]:
+        """Every article of a reprint group: its canonical article and the copies that name it."""
+        catalog = self.catalog(generation)
+        found = self._guard(
+            lambda: catalog.get(where={schema.REPRINT_OF: canonical_id}, include=["metadatas", "documents"])
+        )
+        rows = zip(found["ids"], found["metadatas"] or [], found["documents"] or [], strict=True)
+        copies = [ArticleRecord.from_chroma(i, m or {}, d) for i, m, d in rows]
+        return self.articles(generation, [canonical_id]) + copies
+
     def article_summaries(self, generation: str) -> list[ArticleRecord]:
         """Metadata of every article, without text: cheap enough for listings."""
         catalog = self.catalog(generation)

@@ -201,3 +201,21 @@ def test_file_names_never_leak_outside_the_corpus(tmp_path: Path) -> None:
     result = scan_corpus(tmp_path, max_bytes=LIMIT)
     assert len(result.articles) == 5 and not result.problems
     assert all(not Path(article.path).is_absolute() and ".." not in article.path for article in result.articles)
+
+
+def test_an_article_dated_in_the_future_is_refused_by_name_with_the_reason(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    for name, published in (
+        ("ahead.md", today + timedelta(days=3)),
+        ("decades.md", today.replace(year=today.year + 35)),
+    ):
+        (tmp_path / name).write_text(f"---\ntitle: T\noutlet: O\npublished: {published.isoformat()}\n---\nText.\n")
+    (tmp_path / "tomorrow.md").write_text(
+        f"---\ntitle: T\noutlet: O\npublished: {(today + timedelta(days=1)).isoformat()}\n---\nText.\n"
+    )
+    scan = scan_corpus(tmp_path, max_bytes=100_000)
+    assert [article.path for article in scan.articles] == ["tomorrow.md"]
+    assert sorted(problem.path for problem in scan.problems) == ["ahead.md", "decades.md"]
+    assert all("in the future" in problem.reason for problem in scan.problems)

@@ -141,3 +141,26 @@ def test_a_server_with_a_token_gets_it_asked_for(news_server: Served, browser: W
         browser.find_element(By.ID, "ask").click()
         WebDriverWait(browser, 120).until(expected_conditions.visibility_of_element_located((By.ID, "result")))
         assert "14 days" in browser.find_element(By.ID, "claims").text and state.text == ""
+
+
+def test_a_long_address_or_word_does_not_widen_the_page(page_server: str, browser: WebDriver) -> None:
+    """A 1,900-character URL made the page 5,160 px wide. The answer is shown by the page's own
+    `show` (what a server's answer goes through) with that URL as a source's address, title,
+    quote, claim and note."""
+    browser.get(page_server)
+    url = "https://weekly.example/" + "a" * 1_900
+    answer = {
+        "question": "q",
+        "answer": "a",
+        "abstained": False,
+        "mode": "extractive",
+        "claims": [{"text": url, "status": "reported", "attributed_to": url, "citations": [1]}],
+        "sources": [
+            {"n": 1, "article_id": "x", "title": url, "outlet": url, "url": url, "published": None, "quote": url}
+        ],
+        "removed_sentences": 0,
+    }
+    browser.execute_script("show(arguments[0], arguments[1])", answer, [url])
+    assert browser.find_element(By.ID, "result").is_displayed()
+    width, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, (width, inner)

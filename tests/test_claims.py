@@ -227,7 +227,8 @@ def test_headline_case_is_normalised_without_moving_offsets() -> None:
         ('"The river is clean." ― Maria Gomez', ClaimStatus.CONFIRMED, "Maria Gomez", "―"),
         ("LEE: We will rebuild the pier before the summer.", ClaimStatus.CONFIRMED, "LEE", ":"),
         ("BREAKING: The bridge will reopen on Monday.", ClaimStatus.CONFIRMED, None, None),
-        ('"Will it reopen? Probably not," the mayor said.', ClaimStatus.SPECULATIVE, None, "Probably"),
+        # A hedge of a party on the record is still that party's word.
+        ('"Will it reopen? Probably not," the mayor said.', ClaimStatus.SPECULATIVE, "the mayor", "said"),
     ],
 )
 def test_stance_apposition_and_credit_rules(
@@ -252,3 +253,53 @@ def test_a_credit_cut_off_by_the_parser_is_given_back_to_its_quotation() -> None
     assert quotation.status is ClaimStatus.REPORTED and quotation.cue is not None
     assert quotation.cue.source == "an aide"
     assert analyse_sentence(sentences[2]).cue is None
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Rumours say the Harbor Bridge will close in May.", "Rumours"),
+        ("Gossip around city hall has it that the mayor will resign.", "Gossip around city hall"),
+        ("Word on the street is that the market will move.", "Word on the street"),
+        ("Posts on social media say the school was evacuated.", "Posts on social media"),
+        ("A leaked memo says the plant will shut in June.", "A leaked memo"),
+        ("Documents seen by the Tribune show the mayor approved the deal.", "Documents seen by the Tribune"),
+        ("Per a leaked memo, the plant will shut in June.", "a leaked memo"),
+        ("The plant will shut in June, per Reuters.", "Reuters"),
+        ("Reuters has confirmed that the plant will shut in June.", "Reuters"),
+        ("The Gazette has confirmed the plant will shut in June.", "The Gazette"),
+        ("Residents said the water was brown for a week.", "Residents"),
+        (
+            "The Harbor Business Association said the mayor decided to close the bridge.",
+            "The Harbor Business Association",
+        ),
+        ('"The mayor has decided to close the bridge," the Harbor Business Association said.', None),
+        ("The plant will shut in June, per court documents.", "court documents"),
+    ],
+)
+def test_what_circulates_is_written_down_or_comes_from_another_outlet_is_reported(
+    text: str, source: str | None
+) -> None:
+    """Positive evidence for `confirmed`: only a party recognised as one, about its own act."""
+    analysis = analyse_text(text)
+    assert analysis.status is ClaimStatus.REPORTED, (text, analysis)
+    if source is not None:
+        assert analysis.cue is not None and analysis.cue.source == source
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("The transport department said it will close the bridge on March 3.", "The transport department"),
+        ("The ferry service resumed, the port authority said on Tuesday.", "the port authority"),
+        ("The company said its chief executive resigned on Friday.", "The company"),
+        ("A spokesperson for the ministry said the ministry will reopen the road.", "A spokesperson for the ministry"),
+        ("The mayor's office said no decision had been made.", "The mayor's office"),
+        ("Trains run at 50 miles per hour on the new line.", None),
+    ],
+)
+def test_a_party_about_its_own_act_stays_on_the_record(text: str, source: str | None) -> None:
+    analysis = analyse_text(text)
+    assert analysis.status is ClaimStatus.CONFIRMED, (text, analysis)
+    if source is not None:
+        assert analysis.cue is not None and analysis.cue.source == source and analysis.cue.on_record

@@ -60,7 +60,11 @@ def test_ask_pretty_output_names_unconfirmed_claims(indexed: Path) -> None:
         (("ask", "   "), {}, "The question is empty"),
         (("ask", "x" * 5000), {}, "limit is 1,000"),
         (("--llm", "nonsense", "ask", "hi"), {}, "Invalid value"),
-        (("ask", "hi"), {"FACTDESK_CHROMA_PORT": "not-a-port"}, "bad setting: chroma_port"),
+        (
+            ("ask", "hi"),
+            {"FACTDESK_CHROMA_PORT": "not-a-port"},
+            "bad setting: FACTDESK_CHROMA_PORT: Input should be a valid integer",
+        ),
         (("--since", "x"), {}, "No such option"),
     ],
 )

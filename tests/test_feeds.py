@@ -848,7 +848,8 @@ def test_following_a_feed_from_the_command_line_then_asking(tmp_path: Path, site
     again = run(tmp_path, "fetch", env=env)  # nothing new: nothing written, nothing embedded
     assert "0 new, 0 changed" in again.stdout and re.search(r"chunks embedded\s*│\s*0 ", again.stdout)
     page = run(tmp_path, "add", site.url("/missing"), env=env)
-    assert page.returncode == 0 and f"failed {site.url('/missing')}: HTTP 404" in page.stdout
+    assert page.returncode == 1 and f"failed {site.url('/missing')}: HTTP 404" in page.stdout
+    assert page.stderr.strip() == "error: the address gave no article"
     assert "no longer following" in run(tmp_path, "feeds", "remove", feed, env=env).stdout
     gone = run(tmp_path, "feeds", "remove", feed, env=env)
     assert gone.returncode == 1 and f"not following {feed}" in gone.stderr
@@ -895,3 +896,33 @@ def test_the_bot_picks_up_a_new_feed_item_on_its_own(tmp_path: Path, site: Site,
     (announcement,) = channel.log.sent
     assert announcement.content.startswith("**New in the index**")
     assert "Millbrook Messenger — *Orchard picks a record crop*" in announcement.content
+
+
+# ---- hardening, round two (issue 23) -----------------------------------------------------------
+
+
+def test_items_sharing_one_link_fetch_that_page_once_per_poll(tmp_path: Path, site: Site) -> None:
+    """A feed whose 5 items all link to one page fetched that page 5 times on every poll."""
+    config = make_config(tmp_path)
+    site.serve("/live/harbour", news_page("Harbour live: the night ferry", FERRY))
+    items = [dict(title=f"Update {n}", link=site.url("/live/harbour"), guid=f"live-{n}") for n in range(5)]
+    add_feed(config, site.serve("/live.xml", rss("Harbour live", items), "application/rss+xml"))
+    first = fetch_feeds(config)
+    assert not first.problems, first.problems
+    assert site.hits("/live/harbour") == 1 and len(first.written) == 1
+    fetch_feeds(config)
+    assert site.hits("/live/harbour") <= 2  # at most once more on the second poll
+
+
+def test_a_redirect_to_a_malformed_address_is_one_problem(tmp_path: Path, site: Site) -> None:
+    """A Location such as `http:\\\\127.0.0.1:18950\\page` gave "unexpected error: InvalidURL" and a
+    traceback on stderr."""
+    config = make_config(tmp_path)
+    port = site.base.rsplit(":", 1)[1]
+    start = site.redirect("/start", f"http:\\\\127.0.0.1:{port}\\page", status=302)
+    report = add_urls(config, [start, "http://[::1"])
+    assert reasons(report) == {
+        start: "redirected to a malformed address: For absolute URLs, path must be empty or begin with '/'",
+        "http://[::1": "bad address 'http://[::1': Invalid IPv6 URL",
+    }
+    assert report.nothing_usable

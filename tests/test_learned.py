@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from index.articles import parse_article
+from index.claims.context import decide_in_context
 from index.claims.learned import models as model_files
 from index.claims.learned.combine import LearnedTagger, Thresholds
 from index.claims.learned.crf import SentenceLabels, outermost, read_labels, runs, scope_share
 from index.claims.learned.features import DocArrays, lex_class, quote_state, rule_tags, token_features
 from index.claims.learned.linear import LinearModel
+from index.claims.learned.own_voice import OwnVoice
 from index.claims.learned.stance import (
     BodySentence,
     emergent_label,
@@ -25,7 +28,7 @@ from index.claims.learned.stance import (
 )
 from index.claims.rules import analyse_sentence, load_nlp
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
-from index.claims.tagger import analyse_paragraph
+from index.claims.tagger import analyse_paragraph, article_readings
 
 PARAGRAPH = (
     '"The pier will close in May," said Ann Lee, the harbor master. Some residents say the repairs '
@@ -41,8 +44,11 @@ def parse(text: str):  # type: ignore[no-untyped-def]
 
 
 def test_quote_state_follows_straight_and_curly_quotes() -> None:
-    assert quote_state(["He", "said", '"', "yes", '"', "."]) == [0, 0, 0, 1, 1, 0]
-    assert quote_state(["“", "No", "”", "she", "said"]) == [1, 1, 1, 0, 0]
+    quoted = ["He", "said", '"', "yes", "we", "will", "build", '"', "."]
+    assert quote_state(quoted) == [0, 0, 0, 1, 1, 1, 1, 1, 0]
+    assert quote_state(["“", "No", "we", "will", "not", "”", "she", "said"]) == [1, 1, 1, 1, 1, 1, 0, 0]
+    # A word or short phrase in quotation marks is a scare quote, not someone's words.
+    assert quote_state(["a", '"', "student", '"', "AI", "“", "the", "teacher", "”", "model"]) == [0] * 10
 
 
 def test_lexicon_classes_join_every_list_a_word_is_in() -> None:
@@ -208,28 +214,46 @@ def test_an_outer_speaker_the_rules_missed_decides_over_their_inner_one() -> Non
     assert status is ClaimStatus.REPORTED and source == "Ann Lee"
 
 
+def own_voice_from(weights: dict[str, float], bias: float = 2.0) -> OwnVoice:
+    """A real own-voice model with chosen weights: a log-odds for "own" from the features present."""
+    model = LinearModel(["other", "own"], {f: [-w / 2, w / 2] for f, w in weights.items()}, [-bias / 2, bias / 2])
+    return OwnVoice(model)
+
+
+def in_context(text: str, tagger: LearnedTagger, own_voice: OwnVoice) -> list[tuple[ClaimStatus, str | None]]:
+    """Statuses as the context step decides them, with a chosen CRF and own-voice model."""
+    article = parse_article(f"---\ntitle: Pier news\noutlet: Gazette\n---\n{text}\n".encode(), "p.md", max_bytes=10_000)
+    (reading,) = article_readings([article], tagger=tagger)
+    return [
+        (decided.analysis.status, decided.analysis.cue.source if decided.analysis.cue else None)
+        for decided in decide_in_context(reading, own_voice)
+    ]
+
+
+# Someone's content, as far as this model can tell: the CRF labels most of the sentence content.
+CONTENT_IS_SOMEONES = own_voice_from({"con=hi": -6.0})
+
+
 def test_a_quotation_over_two_sentences_takes_the_speaker_of_the_next() -> None:
     text = '"The pier will close in May. Repairs will take a year," the harbor master said.'
     labels = {"harbor": "SRC", "master": "SRC", "said": "CUE"}
-    found = statuses(text, tagger_with(labels, default="CON"))
+    found = in_context(text, tagger_with(labels, default="CON"), CONTENT_IS_SOMEONES)
     assert len(found) == 2
     assert found[0] == found[1] == (ClaimStatus.CONFIRMED, "the harbor master")
 
 
 def test_content_with_nobody_named_is_reported_without_a_source() -> None:
     for text in ("The pier will close in May.", '"The pier will close in May."'):
-        ((status, source),) = statuses(text, tagger_with({}, default="CON"))
+        ((status, source),) = in_context(text, tagger_with({}, default="CON"), CONTENT_IS_SOMEONES)
         assert status is ClaimStatus.REPORTED and source is None
 
 
-def test_content_without_a_cue_borrows_the_neighbours_speaker_unless_restricted_to_quotations() -> None:
+def test_content_without_a_cue_borrows_the_neighbours_speaker_unless_the_model_vouches_for_it() -> None:
     text = "Officials fear the pier is sinking. In subsidence, the ground under a pier slowly settles."
-    labels = {"officials": "SRC", "fear": "CUE"}
-    found = statuses(text, tagger_with(labels, default="CON"))
-    assert found == [(ClaimStatus.REPORTED, "Officials")] * 2  # the default: the cautious side
-    quoted_only = LearnedTagger(ChosenLabels(labels, "CON"), None, Thresholds(quoted=0.5))  # type: ignore[arg-type]
-    found = statuses(text, quoted_only)
-    assert found == [(ClaimStatus.REPORTED, "Officials"), (ClaimStatus.CONFIRMED, None)]
+    tagger = tagger_with({"officials": "SRC", "fear": "CUE"}, default="CON")
+    assert in_context(text, tagger, CONTENT_IS_SOMEONES) == [(ClaimStatus.REPORTED, "Officials")] * 2
+    vouching = own_voice_from({})
+    assert in_context(text, tagger, vouching) == [(ClaimStatus.REPORTED, "Officials"), (ClaimStatus.CONFIRMED, None)]
 
 
 def test_the_safety_floor_puts_back_the_rules_doubt() -> None:
@@ -262,7 +286,7 @@ def test_the_hedge_model_turns_only_confirmed_into_speculative() -> None:
     ((status, _),) = statuses("Some historians call the pier the oldest in the county.", tagger)
     assert status is ClaimStatus.SPECULATIVE
     (analysis,) = [a for _, a in analyse_paragraph(parse("Some historians call it old."), tagger=tagger)]
-    assert analysis.cue is not None and analysis.cue.kind == "hedge" and analysis.cue.text == "Some"
+    assert analysis.cue is not None and analysis.cue.kind == "vague" and analysis.cue.text == "Some"
     assert statuses("The minister denied that some piers closed.", tagger)[0][0] is ClaimStatus.DISPUTED
 
 

@@ -24,8 +24,9 @@ QUESTION = "How long will the Harbor Bridge be closed for repairs?"
 
 
 def engine_with(news_engine: AnswerEngine, **overrides: object) -> AnswerEngine:
-    """The same searcher over the shared index, other answer settings."""
-    settings = make_settings(Path("corpus"), Path("data"), **overrides)
+    """The same searcher over the shared index, other answer settings. The data folder is the
+    default one, where the packaged local model is joined once for every run of the tests."""
+    settings = make_settings(Path("corpus"), Path(".factdesk"), **overrides)
     return AnswerEngine(settings.answer_config(), news_engine.searcher)
 
 

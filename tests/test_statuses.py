@@ -224,7 +224,7 @@ def test_two_outlets_stating_the_same_point_corroborate_each_other(engine: Answe
 # --- contradiction, sentence against sentence ---------------------------------------------
 
 
-def _item(text: str, vector: list[float]):  # type: ignore[no-untyped-def]
+def _item(text: str, vector: list[float], published: str | None = None):  # type: ignore[no-untyped-def]
     """A sentence as the tagger leaves it (status, source span, predicate), with a given vector."""
     import numpy as np
 
@@ -243,7 +243,9 @@ def _item(text: str, vector: list[float]):  # type: ignore[no-untyped-def]
         predicate=analysis.predicate,
         negated=analysis.negated,
     )
-    record = ArticleRecord(id=text[:10], title="t", outlet="o", content_hash="h", path="p", chunks=1, body=text)
+    record = ArticleRecord(
+        id=text[:10], title="t", outlet="o", content_hash="h", path="p", chunks=1, body=text, published=published
+    )
     unit = np.asarray(vector, dtype=np.float32)
     return Evidence(sentence, record, similarity=0.5, overlap=0.5, passage_rank=0, vector=unit / np.linalg.norm(unit))
 
@@ -276,12 +278,41 @@ def _item(text: str, vector: list[float]):  # type: ignore[no-untyped-def]
             False,
         ),
         ("The repairs will cost 9 million dollars.", "The repairs will cost 12 million dollars.", True),
+        # opposite outcomes of one happening
+        ("The Harbor Bridge will close on Monday.", "The Harbor Bridge will remain open.", True),
+        ("The Harbor Bridge will close on Monday.", "The Harbor Bridge will stay open after all.", True),
+        ("The Dunmore concert will go ahead on Saturday.", "The Dunmore concert has been cancelled.", True),
+        ("Chief executive Ana Ruiz will stay on.", "Chief executive Ana Ruiz resigned on Friday.", True),
+        # different numbered things never conflict
+        (
+            "Lighthouse number 1 will be repainted in April.",
+            "Lighthouse number 2 will be repainted in June.",
+            False,
+        ),
+        ("Platform 4 will close for repairs on Monday.", "Platform 9 will close for repairs on Friday.", False),
     ],
 )
 def test_what_counts_as_a_contradiction(first: str, second: str, expected: bool) -> None:
     from bot.answering.conflicts import contradicts
 
     assert contradicts(_item(first, [1.0, 0.1]), _item(second, [1.0, 0.12])) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        # Friday 1 March 2024: "on Monday" is 4 March, before the 12th
+        ("The Eastport ferry will resume on Monday.", "The Eastport ferry will not run again until March 12.", True),
+        ("The Eastport ferry will resume on March 15.", "The Eastport ferry will not run again until March 12.", False),
+        ("The Eastport ferry will resume on Monday.", "The Eastport ferry will resume on March 4.", False),
+        ("The Eastport ferry will resume on Monday.", "The Eastport ferry will resume on Tuesday.", True),
+    ],
+)
+def test_days_are_read_against_the_articles_date(first: str, second: str, expected: bool) -> None:
+    from bot.answering.conflicts import contradicts
+
+    earlier, later = _item(first, [1.0, 0.1], "2024-03-01"), _item(second, [1.0, 0.12], "2024-03-01")
+    assert contradicts(earlier, later) is expected
 
 
 def test_a_reprinted_wire_story_is_one_source_listing_where_else_it_ran(engine: AnswerEngine) -> None:

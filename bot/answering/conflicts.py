@@ -10,10 +10,12 @@ outlets in their own words is corroborated by them; reprints of one wire story c
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -21,7 +23,8 @@ from bot.answering.drafts import Draft
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
 from index.claims import lexicon as lex
 from index.claims.rules import normalise_case
-from index.claims.status import ClaimStatus
+from index.claims.status import ClaimStatus, TaggedSentence
+from index.text import content_terms
 
 # Two claims this similar are about the same point (MiniLM cosine).
 SAME_POINT = 0.45
@@ -53,7 +56,10 @@ def compare_sources(
 
 
 def link_denials(drafts: list[Draft]) -> list[Draft]:
-    """A reported claim whose own article reports a denial of it is disputed, and the denial is cited.
+    """A reported claim that its own article contradicts is disputed, and the other side is cited,
+    each naming the other: a denial of the report, or the party concerned saying on the record
+    that it did not happen ("no decision has been made", said by the mayor's office, against a
+    trade group's word that the mayor decided).
 
     "Has not confirmed" only qualifies a claim (it stays reported, naming who has not confirmed
     it); a denial contradicts it, so the answer must show both sides.
@@ -62,25 +68,52 @@ def link_denials(drafts: list[Draft]) -> list[Draft]:
     cited = {item.key for draft in drafts for item in draft.support}
     for position, draft in enumerate(drafts):
         item = draft.support[0]
-        if item.sentence.status is not ClaimStatus.REPORTED or not item.sentence.not_confirmed_by:
+        if item.sentence.status is not ClaimStatus.REPORTED:
             continue
-        denial = next(
-            (
-                sentence
-                for sentence in item.article.sentences
-                if sentence.status is ClaimStatus.DISPUTED and sentence.cue_kind == "denial"
-            ),
-            None,
-        )
-        if denial is None:
+        other = _denied_in_article(item)
+        if other is None:
             continue
-        who = denial.source or denial.attributed_to
+        who = other.source or other.attributed_to
         result[position] = draft.disputed(who)
-        denial_item = Evidence(denial, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
-        if denial_item.key not in cited:
-            cited.add(denial_item.key)
-            result.append(Draft(denial.text, (denial_item,), ClaimStatus.DISPUTED, who, (draft.who,)))
+        other_item = Evidence(other, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
+        if other_item.key not in cited:
+            cited.add(other_item.key)
+            result.append(Draft(other.text, (other_item,), ClaimStatus.DISPUTED, who, (draft.who,)))
+        else:  # the other side is cited already: it is disputed too, by this claim's speaker
+            for number, existing in enumerate(result):
+                if existing.support[0].key == other_item.key:
+                    result[number] = existing.disputed(draft.who)
     return result
+
+
+def _denied_in_article(item: Evidence) -> TaggedSentence | None:
+    """The sentence of a reported claim's own article that denies it, if there is one."""
+    claim = item.sentence
+    for sentence in item.article.sentences:
+        if sentence.start == claim.start or sentence.instruction_like:
+            continue
+        concerned = bool(content_terms(sentence.source or "") & content_terms(_without_source(claim)))
+        if sentence.status is ClaimStatus.DISPUTED and sentence.cue_kind == "denial":
+            if claim.not_confirmed_by or concerned:
+                return sentence  # "The mayor's office denied the report.", "The water company denied it."
+            continue
+        on_record = sentence.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
+        if not on_record or not sentence.source or sentence.cue_kind != "attribution":
+            continue
+        other = Evidence(sentence, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
+        same_happening = bool(claim.predicate) and claim.predicate == sentence.predicate
+        if concerned and same_happening and happening_conflict(item, other):
+            return sentence  # the party concerned, on the record
+    return None
+
+
+def _without_source(sentence: TaggedSentence) -> str:
+    text = sentence.text
+    if sentence.source_start is not None and sentence.source_end is not None:
+        start, end = sentence.source_start - sentence.start, sentence.source_end - sentence.start
+        if 0 <= start < end <= len(text):
+            return text[:start] + text[end:]
+    return text
 
 
 def add_other_sides(drafts: list[Draft], evidence: Sequence[Evidence], vectors: SentenceVectors) -> list[Draft]:
@@ -116,6 +149,8 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: 
             second = drafts[j]
             if first.support[0].article.id == second.support[0].article.id or matrix[i, j] < SAME_POINT:
                 continue
+            if _story(first.support[0]) == _story(second.support[0]):
+                continue  # two copies of one wire story do not dispute each other
             if not _texts_contradict(first, second):
                 continue
             order = _newer(first, second) if about_now else None
@@ -165,13 +200,21 @@ def corroborate(drafts: list[Draft], evidence: Sequence[Evidence], vectors: Sent
                 continue
             if other.sentence.instruction_like or float(own.vector @ other.vector) < SAME_CLAIM:
                 continue
-            if contradicts(own, other) or other.sentence.status is ClaimStatus.DISPUTED:
+            if other.sentence.status is not ClaimStatus.CONFIRMED or not _independent(own, other):
+                continue  # an anonymous-source report, a hedge or a story retold is no corroboration
+            if contradicts(own, other):
                 continue
             seen.add(story)
             if other.article.outlet not in outlets:
                 outlets.append(other.article.outlet)
         result.append(replace(draft, corroborated_by=tuple(outlets)) if outlets else draft)
     return result
+
+
+def _independent(first: Evidence, second: Evidence) -> bool:
+    """Two outlets that did not take the story from each other (`reports_on` names the source)."""
+    a, b = first.article, second.article
+    return a.reports_on != b.outlet and b.reports_on != a.outlet and (not a.reports_on or a.reports_on != b.reports_on)
 
 
 def _story(item: Evidence) -> str:
@@ -195,7 +238,7 @@ def contradicts(first: Evidence, second: Evidence) -> bool:
         return True
     # About the same happening (one predicate): told to happen on different days, or to happen
     # and not to. "Said on Monday" and "said on Friday" about different things are no conflict.
-    if a.predicate and a.predicate == b.predicate and (a.negated != b.negated or times_conflict(a.text, b.text)):
+    if same_happening and happening_conflict(first, second):
         return True
     # Opposite happenings on the same point: "closed" against "reopened".
     opposite = bool(a.predicate and b.predicate) and frozenset((a.predicate, b.predicate)) in lex.OPPOSITE_PREDICATES
@@ -222,7 +265,10 @@ _QUANTITY = re.compile(r"(\d+(?:[.,]\d+)*)\s+(?:percent|per cent|%|[a-z]+)", re.
 def quantities(text: str) -> dict[str, set[str]]:
     """Numbers by the word that follows them: "9 million dollars" -> {"million": {"9"}}."""
     found: dict[str, set[str]] = {}
+    identifiers = {match.start(2) for match in _NUMBERED.finditer(text)}
     for match in _QUANTITY.finditer(text):
+        if match.start(1) in identifiers:
+            continue  # "number 1", "Route 9": which one, not how many
         unit = match.group(0)[len(match.group(1)) :].strip().lower()
         if unit in lex.MONTHS:
             continue  # "15 December" is a date
@@ -277,10 +323,50 @@ def names_conflict(first: Evidence, second: Evidence) -> bool:
 
 
 def _about_different_things(first: Evidence, second: Evidence) -> bool:
-    """Both sentences name who or what they are about, and no name is shared. A sentence that
+    """Both sentences name who or what they are about, and no name is shared, or they number
+    different things of one kind ("lighthouse number 1", "lighthouse number 2"). A sentence that
     names nothing ("The bridge will not reopen") is about what its article's title names."""
+    numbered_a, numbered_b = numbered(first.sentence.text), numbered(second.sentence.text)
+    for kind in numbered_a.keys() & numbered_b.keys():
+        if not numbered_a[kind] & numbered_b[kind]:
+            return True
+    if _told_apart(first.sentence.text, second.sentence.text):
+        return True
     a, b = _subjects(first), _subjects(second)
     return bool(a) and bool(b) and not (a & b)
+
+
+# Words that tell two things of one kind apart: "the north lido" and "the south lido".
+_DISTINGUISHERS = frozenset(
+    ["north", "south", "east", "west", "northern", "southern", "eastern", "western", "upper", "lower", "inner",
+     "outer", "old", "new", "first", "second", "third", "main", "left", "right", "front", "back", "junior",
+     "senior", "men's", "women's", "boys'", "girls'", "indoor", "outdoor", "morning", "evening", "night", "day"]
+)  # fmt: skip
+_PAIR = re.compile(r"\b([a-z]+'?s?'?)\s+([a-z]+)\b", re.IGNORECASE)
+
+
+def _told_apart(first: str, second: str) -> bool:
+    """The same noun after two different distinguishing words: "the north lido" and "the south lido"."""
+    a = {(noun.lower(), word.lower()) for word, noun in _PAIR.findall(first) if word.lower() in _DISTINGUISHERS}
+    b = {(noun.lower(), word.lower()) for word, noun in _PAIR.findall(second) if word.lower() in _DISTINGUISHERS}
+    nouns = {noun for noun, _ in a} & {noun for noun, _ in b}
+    return any({w for n, w in a if n == noun}.isdisjoint({w for n, w in b if n == noun}) for noun in nouns)
+
+
+_NUMBERED = re.compile(
+    r"\b(number|no\.|#|route|platform|gate|line|pier|bus|flight|room|building|unit|lot|block|ward|district|"
+    r"lane|track|terminal|runway|exit|station|berth|dock|highway|interstate|road|stage|phase|level|floor)\s*"
+    r"(\d+[a-z]?)\b",
+    re.IGNORECASE,
+)
+
+
+def numbered(text: str) -> dict[str, set[str]]:
+    """Identifiers by kind: "lighthouse number 1" -> {"number": {"1"}}, "Route 9" -> {"route": {"9"}}."""
+    found: dict[str, set[str]] = {}
+    for kind, value in _NUMBERED.findall(text):
+        found.setdefault(kind.lower().rstrip("."), set()).add(value.lower())
+    return found
 
 
 def _subjects(item: Evidence) -> set[str]:
@@ -292,13 +378,7 @@ def _subjects(item: Evidence) -> set[str]:
 
 
 def _claim_words(item: Evidence) -> list[str]:
-    sentence = item.sentence
-    text = sentence.text
-    if sentence.source_start is not None and sentence.source_end is not None:
-        start, end = sentence.source_start - sentence.start, sentence.source_end - sentence.start
-        if 0 <= start < end <= len(text):
-            text = text[:start] + text[end:]
-    return _WORD_TOKEN.findall(text)
+    return _WORD_TOKEN.findall(_without_source(item.sentence))
 
 
 def _all_names(words: list[str]) -> bool:
@@ -335,6 +415,72 @@ def times_conflict(first: str, second: str) -> bool:
     """Both name when, and no day is the same: "on Monday" against "until December 15"."""
     a, b = times(first), times(second)
     return bool(a) and bool(b) and not (a & b)
+
+
+# When something was said is not when it happens: "said on Tuesday that it will open ...".
+_SAID_ON = re.compile(
+    r"\b(?:said|says|told|announced|stated|reported|confirmed|added|wrote|warned|denied)\b[^.,;]{0,25}?\bon\s+"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\bon\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?\s+(?:said|told|announced|stated)\b",
+    re.IGNORECASE,
+)
+_UNTIL = re.compile(r"\b(?:until|till|before)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|'ll|shall|next|from|starting|is to|are to|going to)\b", re.IGNORECASE)
+
+
+def happening_conflict(first: Evidence, second: Evidence) -> bool:
+    """Two claims about one happening that cannot both hold: it happens and it does not, or on
+    different days. Days are dates, with weekdays resolved against each article's date ("will
+    resume on Monday" in an article of Friday 1 March is 4 March); "will not run again until
+    March 12" holds against "resumes on March 15" and contradicts "resumes on Monday 4 March"."""
+    a, b = first.sentence, second.sentence
+    days_a = days(_SAID_ON.sub(" ", a.text), first.article.published)
+    days_b = days(_SAID_ON.sub(" ", b.text), second.article.published)
+    if a.negated != b.negated:
+        negative = a if a.negated else b
+        negative_days, positive_days = (days_a, days_b) if a.negated else (days_b, days_a)
+        if _UNTIL.search(negative.text) and negative_days and positive_days:
+            until = min(negative_days)
+            return any(day < until for day in positive_days)
+        return True
+    if days_a and days_b:
+        return not (days_a & days_b)
+    return times_conflict(a.text, b.text)
+
+
+def days(text: str, published: str | None) -> set[date]:
+    """The calendar days a sentence names, as dates: month and day in the article's year, ISO
+    dates, and weekdays counted from the article's date (forward for what will happen, back for
+    what did). Empty without an article date to count from, except for ISO dates."""
+    found: set[date] = set()
+    for year, month, day in _ISO_DATE.findall(text):
+        with contextlib.suppress(ValueError):
+            found.add(date(int(year), int(month), int(day)))
+    if not published:
+        return found
+    try:
+        base = date.fromisoformat(published)
+    except ValueError:
+        return found
+    for month, day in _MONTH_DAY.findall(text):
+        found |= _on(base, _month(month), int(day))
+    for day, month in _DAY_MONTH.findall(text):
+        found |= _on(base, _month(month), int(day))
+    forward = bool(_FUTURE.search(text))
+    for weekday in _WEEKDAY.findall(text):
+        target = lex.WEEKDAYS.index(weekday.lower())
+        offset = (target - base.weekday()) % 7
+        if forward:
+            found.add(base + timedelta(days=offset))
+        else:
+            found.add(base - timedelta(days=(base.weekday() - target) % 7))
+    return found
+
+
+def _on(base: date, month: str, day: int) -> set[date]:
+    with contextlib.suppress(ValueError):
+        return {date(base.year, lex.MONTHS.index(month) + 1, day)}
+    return set()
 
 
 def _draft_vectors(drafts: list[Draft], vectors: SentenceVectors) -> list[np.ndarray]:

@@ -19,6 +19,7 @@ from bot.answering.evidence import Evidence, SentenceVectors, gather_evidence
 from bot.answering.models import Answer
 from bot.answering.prompt import build_messages
 from bot.answering.question import clean_question
+from bot.answering.reprints import as_groups
 from bot.answering.selection import extractive_answer, relevant
 from bot.answering.timeline import asks_about_now
 from bot.answering.verify import check_generated, says_nothing
@@ -59,7 +60,7 @@ class AnswerEngine:
     def evidence(self, question: str, filters: SearchFilters | None = None) -> list[Evidence]:
         """The scored sentences a question would be answered from (also what evaluations read)."""
         results = self.searcher.search(question, top_k=self.config.top_k, filters=filters)
-        return gather_evidence(question, results, self.vectors)
+        return as_groups(gather_evidence(question, results, self.vectors), self.searcher)
 
 
 def answer_question(

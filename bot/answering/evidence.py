@@ -11,18 +11,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from index.claims import lexicon as lex
 from index.claims.status import TaggedSentence
 from index.embedding import Embedder
 from index.search import Passage, SearchResults
 from index.store import ArticleRecord
+from index.text import content_terms
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+|\d[\d,.]*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Sentences embedded per question: embedding is most of an answer's time.
 EVIDENCE_LIMIT = 24
@@ -45,19 +42,6 @@ class Evidence:
     @property
     def key(self) -> tuple[str, int]:
         return (self.article.id, self.sentence.start)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def content_terms(text: str) -> set[str]:
-    words = [w.lower().strip("'-") for w in _WORD.findall(text)]
-    kept = [w for w in words if w and w not in lex.STOP_WORDS and (len(w) > 2 or w.isdigit())]
-    return set(_stemmer().stemWords(kept))
 
 
 def numbers(text: str) -> set[str]:

@@ -8,6 +8,7 @@ when they run, so `factdesk --help` loads no model, store or llama-index.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import sys
 import uuid
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 import index.offline  # noqa: F401  (before any model import)
 from bot.answering.config import AnswerMode
 from bot.errors import UserError, operator_message
-from bot.settings import Settings
+from bot.settings import Settings, bad_setting
 
 if TYPE_CHECKING:
     from index.build import IndexReport
@@ -42,6 +44,30 @@ errors = Console(stderr=True, highlight=False)
 log = logging.getLogger("factdesk")
 # Internal-error tracebacks go to errors.log in the data folder, once the settings name it.
 _incident_folder = Path(".factdesk")
+
+
+def plain(text: str) -> Text:
+    """A line for the terminal from text that may come from outside (a server, a feed, a file name)."""
+    from bot.cli.render import plain as render_plain
+
+    return render_plain(text)
+
+
+_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON escapes C0 controls but may write DEL and the C1 controls (an 8-bit CSI) as they are:
+    written as `\\u009b` instead, the same JSON prints inert."""
+    return _UNESCAPED_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _printable_record(record: logging.LogRecord) -> bool:
+    """Log lines name articles, feeds and addresses: they reach the terminal through `printable` too."""
+    from index.text import printable
+
+    record.msg, record.args = printable(record.getMessage()), None
+    return True
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -63,11 +89,9 @@ def main(
 ) -> None:
     from rich.logging import RichHandler
 
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=errors, show_path=False, markup=False)],
-    )
+    handler = RichHandler(console=errors, show_path=False, markup=False)
+    handler.addFilter(_printable_record)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s", handlers=[handler])
     for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose else logging.ERROR)
     overrides: dict[str, Any] = {
@@ -82,8 +106,7 @@ def main(
     try:
         settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
     except ValidationError as error:
-        first = error.errors()[0]
-        raise UserError(f"bad setting: {first['loc'][0]}: {first['msg']}") from error
+        raise UserError(bad_setting(error)) from error
     ctx.obj = {"settings": settings}
     global _incident_folder
     _incident_folder = settings.data_dir
@@ -167,7 +190,7 @@ def feeds_add(
     from index.feeds.subscriptions import add_feed
 
     entry = add_feed(_settings(ctx).fetch_config(), url, outlet=outlet)
-    console.print(f"following {entry.url}" + (f" as {entry.outlet}" if entry.outlet else ""), markup=False)
+    console.print(plain(f"following {entry.url}" + (f" as {entry.outlet}" if entry.outlet else "")))
 
 
 @feeds_app.command("list")
@@ -186,7 +209,7 @@ def feeds_remove(ctx: typer.Context, url: Annotated[str, typer.Argument(help="Th
 
     if not remove_feed(_settings(ctx).fetch_config(), url):
         raise UserError(f"not following {url}")
-    console.print(f"no longer following {url}", markup=False)
+    console.print(plain(f"no longer following {url}"))
 
 
 @app.command()
@@ -219,6 +242,12 @@ def add_pages(
     with indexer.holding():
         report = add_urls(settings.fetch_config(), urls)
         render_fetch(console, report)
+        if report.nothing_usable:  # each failure is listed above; the index has nothing new to take
+            raise UserError(
+                "the address gave no article"
+                if len(urls) == 1
+                else f"none of the {len(urls)} addresses gave an article"
+            )
         render_report(console, run_update(indexer))
 
 
@@ -264,8 +293,8 @@ def ask(
         answer = answer_question(question, engine, mode=mode, filters=filters)
     if as_json:
         for note in answer.notes:
-            errors.print(f"note: {note}", markup=False)
-        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+            errors.print(plain(f"note: {note}"))
+        sys.stdout.write(json_for_terminal(answer.model_dump_json(indent=2)) + "\n")
     else:
         render_answer(console, answer)
 
@@ -337,7 +366,7 @@ def train_claims(
         Path | None, typer.Option(help="Where to write the models (default: the package's index/claims/models).")
     ] = None,
     only: Annotated[
-        list[str] | None, typer.Option(help="Train only these parts: attribution, hedge, emergent, fnc.")
+        list[str] | None, typer.Option(help="Train only these parts: attribution, hedge, own_voice, emergent, fnc.")
     ] = None,
     cache: Annotated[Path | None, typer.Option(help="Keep parses here between runs (outside the repository).")] = None,
 ) -> None:
@@ -449,13 +478,13 @@ def run(entry: Callable[..., Any] = app) -> None:
         message = operator_message(error)
         if message is not None:
             errors.print("[red]error:[/] ", end="")
-            errors.print(message, markup=False)
+            errors.print(plain(message))
             sys.exit(1)
         incident = uuid.uuid4().hex[:8]
         where = _log_incident(incident, error)
         errors.print(f"[red]internal error {incident}:[/] ", end="")
-        errors.print(f"{type(error).__name__}: {error}", markup=False)
-        errors.print(f"details in {where}", markup=False)
+        errors.print(plain(f"{type(error).__name__}: {error}"))
+        errors.print(plain(f"details in {where}"))
         sys.exit(70)
 
 

@@ -1,8 +1,9 @@
 """How answers and index reports look in a terminal (rich), rendered from their fields.
 
-Everything that comes from articles (titles, outlets, quotes, paths) is added as plain `Text`,
-never as markup: a title holding "[/]" or "[link=...]" shows as written and cannot break the
-output or become a live link.
+Everything that comes from articles, servers or feeds (titles, outlets, quotes, paths, notes) is
+added as plain `Text`, never as markup: a title holding "[/]" or "[link=...]" shows as written and
+cannot break the output or become a live link. And all of it goes through `plain`, so terminal
+escape sequences in it (from a server's answer, a feed list, a file name) are never sent raw.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rich.text import Text
 
 from bot.answering.models import Answer, Claim
 from bot.answering.wording import markers, older_line, status_detail
+from index.text import printable
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,11 +30,16 @@ if TYPE_CHECKING:
 STATUS_STYLE = {"confirmed": "green", "reported": "yellow", "speculative": "magenta", "disputed": "red"}
 
 
+def plain(value: str, style: str = "") -> Text:
+    """Text from outside as inert terminal text: no markup, no control characters (`printable`)."""
+    return Text(printable(value), style=style)
+
+
 def claim_line(claim: Claim) -> Text:
     """`[1] text  reported` with the status in its colour."""
     line = Text()
     line.append(markers(claim) + " ", style="bold")
-    line.append(claim.text)
+    line.append_text(plain(claim.text))
     line.append("  ")
     line.append(claim.status.value, style=f"bold {STATUS_STYLE[claim.status.value]}")
     return line
@@ -40,9 +47,9 @@ def claim_line(claim: Claim) -> Text:
 
 def render_answer(console: Console, answer: Answer) -> None:
     for note in answer.notes:
-        console.print(Text.assemble(("note: ", "yellow"), note))
+        console.print(Text.assemble(("note: ", "yellow"), plain(note)))
     if answer.abstained:
-        console.print(Panel(Text(answer.answer), title="Answer", border_style="dim"))
+        console.print(Panel(plain(answer.answer), title="Answer", border_style="dim"))
         return
     body = Text("\n").join(claim_line(claim) for claim in answer.claims)
     unconfirmed = answer.unconfirmed_claims
@@ -52,15 +59,15 @@ def render_answer(console: Console, answer: Answer) -> None:
         for claim in unconfirmed:
             body.append("\n  " + markers(claim) + " is ")
             body.append(claim.status.value, style=STATUS_STYLE[claim.status.value])
-            body.append(status_detail(claim)[len(claim.status.value) :])
+            body.append_text(plain(status_detail(claim)[len(claim.status.value) :]))
     older = [claim for claim in answer.claims if claim.superseded_by]
     if older:
         body.append("\n\n")
         body.append("Older:", style="bold")
         for claim in older:
-            body.append("\n  " + older_line(claim))
+            body.append_text(plain("\n  " + older_line(claim)))
     if answer.as_of:
-        body.append(f"\n\nas of {answer.as_of} (the newest cited article)", style="dim")
+        body.append_text(plain(f"\n\nas of {answer.as_of} (the newest cited article)", style="dim"))
     if answer.removed_sentences:
         removed = answer.removed_sentences
         body.append(f"\n\n({removed} unsupported sentence{'s' if removed != 1 else ''} removed.)", style="dim")
@@ -71,11 +78,11 @@ def render_answer(console: Console, answer: Answer) -> None:
     for source in answer.sources:
         sources.add_row(
             str(source.n),
-            Text(source.outlet),
-            Text(source.title),
-            Text(source.published or "-"),
-            Text(source.url or "-"),
-            Text(source.quote),
+            plain(source.outlet),
+            plain(source.title),
+            plain(source.published or "-"),
+            plain(source.url or "-"),
+            plain(source.quote),
         )
     console.print(sources)
 
@@ -92,15 +99,15 @@ def render_report(console: Console, report: IndexReport) -> None:
         ("skipped (unchanged)", report.skipped),
     ):
         shown = ", ".join(ids[:8]) + (f", … {len(ids) - 8} more" if len(ids) > 8 else "")
-        table.add_row(label, str(len(ids)), Text(shown))
+        table.add_row(label, str(len(ids)), plain(shown))
     table.add_row("chunks embedded", str(report.chunks_written), "")
     table.add_row("problems", str(len(report.problems)), "")
     table.add_row("time", f"{report.seconds:.1f} s", "")
     console.print(table)
     for note in report.notes:
-        console.print(Text.assemble(("note: ", "yellow"), note))
+        console.print(Text.assemble(("note: ", "yellow"), plain(note)))
     for problem in report.problems:
-        console.print(Text.assemble(("skipped ", "red"), problem.path, ": ", problem.reason))
+        console.print(Text.assemble(("skipped ", "red"), plain(f"{problem.path}: {problem.reason}")))
 
 
 def render_status(console: Console, status: IndexStatus, *, corpus: str, mode: str, precision: str) -> None:
@@ -122,7 +129,7 @@ def render_status(console: Console, status: IndexStatus, *, corpus: str, mode: s
     if status.update_interrupted:
         rows.append(("warning", "the last update was interrupted; the next `factdesk index` repairs it"))
     for what, value in rows:
-        table.add_row(what, Text(value))
+        table.add_row(what, plain(value))
     console.print(table)
 
 
@@ -133,11 +140,11 @@ def render_fetch(console: Console, report: FetchReport) -> None:
     console.print(Text(summary))
     for kind, paths in (("new", report.written), ("changed", report.updated)):
         for path in paths:
-            console.print(Text.assemble((f"  {kind} ", "green"), path))
+            console.print(Text.assemble((f"  {kind} ", "green"), plain(path)))
     for note in report.notes:
-        console.print(Text.assemble(("note: ", "yellow"), note))
+        console.print(Text.assemble(("note: ", "yellow"), plain(note)))
     for problem in report.problems:
-        console.print(Text.assemble(("failed ", "red"), problem.url, ": ", problem.reason))
+        console.print(Text.assemble(("failed ", "red"), plain(f"{problem.url}: {problem.reason}")))
 
 
 def render_feeds(console: Console, feeds: Sequence[FeedEntry]) -> None:
@@ -149,6 +156,6 @@ def render_feeds(console: Console, feeds: Sequence[FeedEntry]) -> None:
         table.add_column(column, overflow="fold")
     for feed in feeds:
         table.add_row(
-            Text(feed.url), Text(feed.outlet or "-"), Text(feed.added or "-"), Text(feed.last_polled or "never")
+            plain(feed.url), plain(feed.outlet or "-"), plain(feed.added or "-"), plain(feed.last_polled or "never")
         )
     console.print(table)

@@ -24,7 +24,7 @@ from bot.answering.config import AnswerMode
 from bot.answering.models import Answer
 from bot.http.config import NOTES_HEADER, HttpConfig
 from bot.http.errors import NO_STORE, bad_request, failure_response
-from bot.http.guards import check_rate, check_token, read_body
+from bot.http.guards import check_json, check_rate, check_token, read_body
 from bot.limits import RateLimiter
 
 if TYPE_CHECKING:
@@ -89,7 +89,8 @@ def guarded(endpoint: Endpoint, what: str) -> Callable[[Request], Awaitable[Resp
 
 
 async def ask(request: Request, service: Service) -> Response:
-    body = await read_body(request, service.config.max_request_bytes)
+    check_json(request)
+    body = await read_body(request, service.config.max_request_bytes, service.config.read_timeout_s)
     try:
         asked = AskRequest.model_validate_json(body)
     except ValidationError as error:

@@ -23,3 +23,15 @@ class HttpConfig:
     # Requests to /ask and /status per client address within the window.
     rate: int = 30
     rate_window_s: float = 60.0
+    # Host names the server answers to besides its own address and loopback ("*": any). A page on
+    # another site whose name was pointed at this address (DNS rebinding) sends its own name.
+    allowed_hosts: tuple[str, ...] = ()
+    # A request's headers, and then its body, must each arrive within this: a client that trickles
+    # them (or sends less body than it declared) is not waited on longer.
+    read_timeout_s: float = 10.0
+    # Open connections at once; one more is answered 503 and closed.
+    max_connections: int = 100
+
+
+# Request headers larger than this are refused (400) before they are held whole: h11's limit.
+MAX_HEADER_BYTES = 16_384

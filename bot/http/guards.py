@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import secrets
 
+import anyio
 from pydantic import SecretStr
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from bot.http.errors import HttpError
 from bot.limits import RateLimiter, duration
@@ -43,8 +44,10 @@ def check_token(request: Request, token: SecretStr | None) -> None:
         raise HttpError(401, "missing or wrong bearer token", {"WWW-Authenticate": 'Bearer realm="factdesk"'})
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to pass `limit` (declared or streamed).
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body, refused with 413 as soon as it is known to pass `limit` (declared or streamed),
+    and with 408 when it has not all arrived within `timeout_s` (a client that declared more
+    than it sends, or trickles it, is not waited on).
 
     Starlette's own `max_body_size` answers in plain text and replaces any response to a
     request whose declared length is over the limit; this API answers every error in JSON.
@@ -53,11 +56,26 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large(limit)
+    try:
+        with anyio.fail_after(timeout_s):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise too_large(limit)
+    except TimeoutError:
+        raise HttpError(408, f"request body not received within {timeout_s:g} s") from None
+    except ClientDisconnect:
+        raise HttpError(400, "request body cut off: the client closed the connection") from None
     return bytes(body)
+
+
+def check_json(request: Request) -> None:
+    """POST bodies are JSON and say so: a form or `text/plain` POST from another site's page (which
+    a browser sends without asking) is refused; a cross-site JSON POST needs a preflight, which
+    this server never grants."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise HttpError(415, "send the question as JSON, with Content-Type: application/json")
 
 
 def too_large(limit: int) -> HttpError:

@@ -115,6 +115,10 @@ def _unconfirms(sent: Span, cues: tuple[Cue, ...]) -> tuple[Cue, tuple[str, ...]
         referent = _referent(token)
         if referent is None or referent.lemma_.lower() not in _CLAIM_REFERENTS:
             continue
+        if any(
+            child.dep_ in ("acl", "ccomp", "relcl") and child.pos_ in ("VERB", "AUX") for child in referent.children
+        ):
+            continue  # "Reports that the zoo will close are unconfirmed": the sentence states the claim
         words = tuple(
             sorted(
                 {
@@ -220,12 +224,46 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
                 head = content
                 continue
         break
-    if head.lemma_.lower() == "be":
-        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr")), None)
-        negated = _negated(head)
-        head = complement or head
-        return head.lemma_.lower(), negated
-    return head.lemma_.lower(), _negated(head)
+    lemma = head.lemma_.lower()
+    negated = _negated(head) or _no_object(head)
+    if lemma in _STATE_VERBS:
+        # "will remain open", "stays shut", "is closed": the state said of the subject.
+        complement = next((c for c in head.children if c.dep_ in ("acomp", "attr", "oprd", "xcomp")), None)
+        if complement is not None and (lemma == "be" or complement.pos_ in ("ADJ", "VERB")):
+            return complement.lemma_.lower(), negated
+        if lemma == "be":
+            return lemma, negated
+    particle = next((c.lower_ for c in head.children if c.dep_ in ("prt", "advmod") and c.lower_ in _PARTICLES), None)
+    if particle is not None:
+        lemma = f"{lemma} {particle}"  # "go ahead", "stay on", "step down", "call off"
+    plan = next((c for c in head.children if c.dep_ == "dobj" and c.lemma_.lower() in _INTENT_NOUNS), None)
+    if lemma == "have" and plan is not None:
+        planned = next((c for c in plan.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
+        if planned is not None:  # "it had no plans to close the branch": about closing, denied
+            return lex.SAME_HAPPENING.get(planned.lemma_.lower(), planned.lemma_.lower()), negated
+    if lemma == "make" and any(c.dep_ == "dobj" and c.lemma_.lower() in ("decision", "choice") for c in head.children):
+        lemma = "decide"  # "no decision has been made" against "the mayor has decided"
+    if lemma == "make" and any(
+        c.dep_ == "nsubjpass" and c.lemma_.lower() in ("decision", "choice") for c in head.children
+    ):
+        lemma = "decide"
+    return lex.SAME_HAPPENING.get(lemma, lemma), negated
+
+
+_INTENT_NOUNS = frozenset(["plan", "intention", "intent", "proposal"])
+# Verbs that say a state of their subject through a complement: "remains open", "stayed shut".
+_STATE_VERBS = frozenset(["be", "remain", "stay", "become", "keep", "continue"])
+# Particles and adverbs that make a phrasal verb's meaning: "go ahead", "stay on", "run again".
+_PARTICLES = frozenset(["ahead", "on", "down", "off", "up", "out", "back", "again", "over"])
+
+
+def _no_object(verb: Token) -> bool:
+    """ "No decision has been made", "made no decision": the verb's object or subject is denied by "no"."""
+    return any(
+        child.dep_ in ("dobj", "nsubjpass", "nsubj")
+        and any(d.lower_ == "no" and d.dep_ == "det" for d in child.children)
+        for child in verb.children
+    )
 
 
 def analyse_text(text: str) -> SentenceAnalysis:
@@ -320,10 +358,12 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", []) + by_kind.get("stance", [])
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
-        return ClaimStatus.REPORTED, min(off_record, key=lambda cue: cue.start)
+        # A named source ("according to two employees") over an impersonal one ("have been told").
+        return ClaimStatus.REPORTED, min(off_record, key=lambda cue: (cue.source == "unnamed sources", cue.start))
     hedges = by_kind.get("hedge", []) + by_kind.get("question", [])
     if hedges:
-        return ClaimStatus.SPECULATIVE, hedges[0]
+        # "The ministry said the bridge may close": speculative, and still the ministry's words.
+        return ClaimStatus.SPECULATIVE, attributions[0] if attributions else hedges[0]
     if attributions:
         return ClaimStatus.CONFIRMED, attributions[0]
     return ClaimStatus.CONFIRMED, None
@@ -337,7 +377,7 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             yield _according_to(token, sent)
         elif token.pos_ in ("VERB", "AUX") and lemma in lex.CONFIRMATION_VERBS and _negated(token):
             yield _cue("not_confirmed" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
-        elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS:
+        elif token.pos_ == "VERB" and lemma in lex.DENIAL_VERBS and _denies_a_claim(token):
             yield _cue("denial", token, sent)
         elif lower in lex.UNCONFIRMED_WORDS or (lower == "not" and _next_is(token, "true")):
             yield _cue("unconfirmed", token, sent)
@@ -345,7 +385,9 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
             token.pos_ == "VERB" and lemma in lex.REJECTION_VERBS and _rejects_claim(token)
         ):
             yield _cue("denial", token, sent)
-        elif token.pos_ == "VERB" and (lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS):
+        elif token.pos_ == "VERB" and (
+            lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS or lemma in lex.LEARNING_VERBS
+        ):
             cue = _reporting_verb(token, sent, lemma)
             if cue is None and lemma in lex.STANCE_VERBS:
                 cue = _stance_verb(token, sent, lemma)
@@ -356,18 +398,31 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         elif token.pos_ == "VERB" and lemma in lex.STANCE_VERBS and (cue := _stance_verb(token, sent, lemma)):
             yield cue
         elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
-            yield _cue("attribution", token, sent, source="unnamed sources")
+            rumour = lemma in ("rumor", "rumour")
+            yield _cue("attribution", token, sent, source="rumour" if rumour else "unnamed sources")
         elif lower in lex.HEARSAY_ADVERBS:
             yield _cue("hearsay", token, sent, source="unnamed sources")
+        elif lower in lex.HEARSAY_ADJECTIVES and token.dep_ == "amod":
+            # "the rumoured buyer is ...", "the alleged attacker": who it is, only as told
+            yield _cue("hearsay", token, sent, source="rumour" if lower.startswith("rumo") else "unnamed sources")
+        elif (hearsay := _hearsay_frame(token, sent, lemma)) is not None:
+            yield hearsay
+        elif lower == "per" and token.pos_ == "ADP" and (per := _per(token, sent)) is not None:
+            yield per
         elif token.pos_ == "NOUN" and lemma in lex.ASSERTION_NOUNS and (claim := _possessed_claim(token, sent)):
             yield claim
         elif (
-            (lemma in lex.HEDGE_MODALS and token.tag_ == "MD")
+            (lemma in lex.HEDGE_MODALS and token.tag_ == "MD" and _hedging_modal(token))
             or (lower in lex.HEDGE_ADVERBS and token.pos_ == "ADV")
             or (lower in lex.HEDGE_ADJECTIVES and token.pos_ == "ADJ" and token.dep_ in ("acomp", "amod"))
             or (lower in lex.PREDICATIVE_HEDGE_ADJECTIVES and _predicative(token))
             or (token.pos_ == "VERB" and lemma in lex.HEDGE_VERBS and _hedging_verb(token, lemma))
-            or (token.pos_ == "NOUN" and lemma in lex.HEDGE_NOUNS and _governs_clause(token))
+            or (
+                token.pos_ == "NOUN"
+                and lemma in lex.HEDGE_NOUNS
+                and lemma not in lex.HEARSAY_NOUNS
+                and _governs_clause(token)
+            )
             or (lower in lex.CONDITIONAL_MARKERS and token.dep_ == "mark")
         ):
             yield _cue("hedge", token, sent)
@@ -385,6 +440,148 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
 _HEDGE_PHRASE = re.compile(
     r"\b(?:" + "|".join(re.escape(phrase) for phrase in lex.HEDGE_PHRASES) + r")\b", re.IGNORECASE
 )
+
+
+_ACCOUNT_NOUNS = frozenset(["account", "version", "story", "description", "picture", "explanation", "claim"])
+# Participles that say a document was shown to the paper: "documents seen by the Tribune".
+_SHOWN_TO = frozenset(["seen", "obtained", "reviewed", "viewed", "examined", "shared", "leaked", "provided", "sent"])
+
+
+def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
+    """Second-hand claims in the frames news uses for them, off the record whoever is named:
+
+    "gossip has it that ...", "word on the street is that ...", "there are rumours that ...",
+    "a leaked memo reads: ...", "documents seen by the Tribune show ...".
+    """
+    doc = sent.doc
+    children = list(token.children)
+    clause = any(child.dep_ in ("ccomp", "acl", "relcl") and child.pos_ in ("VERB", "AUX") for child in children)
+    subject = _subject(token)
+    if lemma == "have" and clause and any(c.dep_ == "dobj" and c.lower_ == "it" for c in children) and subject:
+        return _sourced("attribution", token, subject)  # "gossip has it that"
+    followed_by_that = token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "that"
+    if (
+        lemma == "be"
+        and subject is not None
+        and subject.lemma_.lower() in lex.HEARSAY_NOUNS
+        and (clause or followed_by_that)
+    ):
+        return _sourced("hearsay", token, subject)  # "the word is that", "the rumour was that"
+    if token.lower_ in ("reads", "read") and token.i + 1 < len(doc) and doc[token.i + 1].text == ":":
+        # "A post shared thousands of times on social media reads:" (the parser may take "reads" for a noun)
+        document = next((t for t in reversed(doc[sent.start : token.i]) if t.lemma_.lower() in lex.NOT_A_PARTY), None)
+        if document is not None:
+            return _sourced("attribution", token, document)
+    if token.lower_ == "talks":
+        return None  # "in talks to buy": negotiations, not talk
+    if (
+        token.pos_ == "NOUN"
+        and token.dep_ == "ROOT"
+        and lemma in lex.SPEECH_VERBS | lex.CLAIM_VERBS
+        and subject is not None
+        and any(child.lower_ == "that" for child in token.subtree if child.dep_ == "mark")
+    ):
+        return _sourced("attribution", token, subject)  # "Posts on social media claim that ...", "claim" read as a noun
+    if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
+        return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
+    if lemma == "be" and subject is not None and subject.lower_ in ("that", "this"):
+        account = next(
+            (c for c in children if c.dep_ == "attr" and c.lemma_.lower() in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS), None
+        )
+        giver = next(
+            (
+                g
+                for c in (account.children if account else ())
+                if c.dep_ == "relcl"
+                for g in c.children
+                if g.dep_ == "nsubj"
+            ),
+            None,
+        )
+        if account is not None and giver is not None:
+            return _sourced("attribution", account, giver)  # "That is the account three residents gave the paper."
+    if lemma in ("give", "provide", "tell", "offer", "share", "relay") and _passive(token):
+        patient = next((c for c in children if c.dep_ == "nsubjpass"), None)
+        agent = _passive_agent(token)
+        told = patient is not None and (
+            patient.lower_ in ("that", "this")
+            or (
+                patient.lemma_.lower() in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS
+                and any(c.lower_ in ("that", "this") for c in patient.children)
+            )
+        )
+        if told and agent is not None:
+            return _sourced("attribution", token, agent)  # "That account was given to the Clarion by three residents."
+    if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.NOT_A_PARTY:
+        return _sourced("attribution", token, subject)  # "the memo reads:"
+    if token.lower_ in _SHOWN_TO and token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("by", "to", "with"):
+        # "documents seen by the Tribune": whoever wrote them claims it, shown to the paper.
+        participle = token
+        while participle.dep_ == "conj" and participle.head.i != participle.i:
+            participle = participle.head  # "prepared for investors and seen by Pennant News"
+        document = (
+            participle.head
+            if participle.dep_ in ("acl", "relcl", "amod") and participle.head.pos_ in ("NOUN", "PROPN")
+            else next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
+        )
+        if document is not None:
+            start = _phrase(document).start_char
+            end = token.i + 2
+            while end < sent.end and doc[end].pos_ in ("DET", "PROPN"):
+                end += 1
+            last = doc[end - 1]
+            cue_end = token.idx + len(token.text)
+            return Cue("attribution", token.text, token.idx, cue_end, doc.text[start : last.idx + len(last.text)],
+                       start, last.idx + len(last.text), on_record=False)  # fmt: skip
+    return None
+
+
+def _sourced(kind: str, token: Token, source: Token) -> Cue:
+    """A cue on `token` whose source is the phrase headed by `source`, never on the record."""
+    phrase = _phrase(source)
+    start, end = token.idx, token.idx + len(token.text)
+    return Cue(kind, token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
+
+
+def _per(token: Token, sent: Span) -> Cue | None:
+    """ "..., per Reuters", "per a leaked memo": a source, not a rate ("50 miles per hour") nor a
+    name ("the coach, Per Dolan, will be sacked")."""
+    if token.text == "Per" and token.i > sent.start:
+        return None
+    objects = [child for child in token.children if child.dep_ == "pobj"]
+    if not objects and token.i + 1 < sent.end:
+        objects = [sent.doc[token.i + 1]]
+    if not objects:
+        return None
+    head = objects[0]
+    before = sent.doc[token.i - 1] if token.i > sent.start else None
+    if before is not None and (before.like_num or before.pos_ == "NUM"):
+        return None
+    lemma = head.lemma_.lower()
+    source_like = (
+        head.pos_ == "PROPN"
+        or lemma in lex.NOT_A_PARTY
+        or lemma in lex.UNNAMED_SOURCE_HEADS
+        or lemma in lex.SOURCE_NOUNS
+        or lemma in lex.PARTY_NOUNS
+    )
+    if not source_like:
+        return None
+    phrase = _phrase(head)
+    start, end = token.idx, token.idx + len(token.text)
+    return Cue("attribution", token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
+
+
+def _hedging_modal(token: Token) -> bool:
+    """ "may", "might", "could", "would" as a hedge: not a name ("May Hollis was elected"), not
+    "could not" of what did not happen ("the crew could not reach the yacht until dawn")."""
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if token.text[:1].isupper() and following is not None and following.pos_ == "PROPN":
+        return False
+    if token.lower_ in ("could", "would") and following is not None and following.lower_ in ("not", "n't", "never"):
+        head = token.head
+        return not any(child.lower_ == "until" for child in head.children)
+    return True
 
 
 def _hedging_verb(token: Token, lemma: str) -> bool:
@@ -430,7 +627,26 @@ def _calls_false(token: Token, lower: str, lemma: str) -> bool:
         return False
     if token.dep_ in ("acomp", "attr", "oprd", "ROOT"):
         return True
-    return token.dep_ == "amod" and token.head.lemma_.lower() in lex.CLAIM_NOUNS
+    # "False reports circulated", "the report is a false one"; not "arrested for spreading false rumours",
+    # where the rumours are what the news is about.
+    head = token.head
+    return (
+        token.dep_ == "amod"
+        and head.lemma_.lower() in lex.CLAIM_NOUNS
+        and head.dep_ in ("nsubj", "nsubjpass", "attr", "ROOT")
+    )
+
+
+def _denies_a_claim(token: Token) -> bool:
+    """A denial of something said: "denied the report", "denied that ...", "denied wrongdoing",
+    "denied it"; not "denied planning permission" or "rejected the appeal" (acts, not claims)."""
+    objects = [child for child in token.children if child.dep_ in ("dobj", "nsubjpass")]
+    if any(child.dep_ in ("ccomp", "xcomp") for child in token.children) or not objects:
+        return True
+    return any(
+        child.pos_ == "PRON" or child.lemma_.lower() in lex.CLAIM_NOUNS or child.lemma_.lower() in lex.DENIED_NOUNS
+        for child in objects
+    )
 
 
 def _rejects_claim(token: Token) -> bool:
@@ -618,8 +834,25 @@ def _according_to(token: Token, sent: Span) -> Cue:
         phrase.text,
         phrase.start_char,
         phrase.end_char,
-        on_record=False,
+        on_record=_own_records(objects[0], sent),
     )
+
+
+def _own_records(document: Token, sent: Span) -> bool:
+    """ "The bus company carried 3.4 million passengers, according to its annual report": a party's
+    own published record of its own act, on the record. The record must belong to the subject of
+    the sentence ("its", "the company's"), which must be a party."""
+    owner = next((child for child in document.children if child.dep_ == "poss"), None)
+    subject = next((token for token in sent if token.dep_ in ("nsubj", "nsubjpass") and token.head == sent.root), None)
+    if owner is None or subject is None or not _is_named(subject):
+        return False
+    lemma = document.lemma_.lower()
+    if lemma not in ("report", "record", "figure", "statement", "account", "filing", "website", "data", "accounts"):
+        return False
+    if owner.pos_ == "PRON":
+        return owner.lower_ in ("its", "their", "his", "her")
+    owner_words = {token.lemma_.lower() for token in owner.subtree if token.pos_ in ("NOUN", "PROPN")}
+    return bool(owner_words & {token.lemma_.lower() for token in _phrase(subject) if token.pos_ in ("NOUN", "PROPN")})
 
 
 def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
@@ -638,6 +871,10 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         subject, impersonal = None, True  # "Google is said to buy", "Google said to buy": hearsay
     if subject is None and not impersonal:
         return None
+    if any(child.lower_ in ("how", "why", "whether") for child in token.children):
+        return None  # "by studying how it responds": a wh-clause, nobody speaking
+    if token.tag_ == "VBN" and token.dep_ in ("acl", "amod") and not any(c.dep_ == "ccomp" for c in token.children):
+        return None  # "the burglaries reported in Korrin Falls": which burglaries, not who says so
     if not carries_content and not (subject is not None and _speaks(token, lemma)):
         return None
     if _negated(token):
@@ -648,13 +885,17 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     end = max([last.idx + len(last.text)] + [child.idx + len(child.text) for child in hearsay])
     text = sent.doc.text[start:end]
     if subject is None:
-        return Cue("attribution", text, start, end, "unnamed sources", on_record=False)
+        hearsay_source = "rumour" if lemma in ("rumor", "rumour") else "unnamed sources"  # "It is rumoured that"
+        return Cue("attribution", text, start, end, hearsay_source, on_record=False)
     phrase = _phrase(subject)
+    # "The coastguard reported 14 rescues": a party giving its own figures is on the record;
+    # "X reported that Y did ..." passes on a claim.
+    own_figures = lemma == "report" and not any(child.dep_ in ("ccomp", "parataxis") for child in token.children)
     on_record = (
-        lemma in lex.ON_RECORD_VERBS
+        (lemma in lex.ON_RECORD_VERBS or own_figures)
         and not hearsay
-        and _is_named(subject)
-        and subject.lemma_.lower() not in lex.REPORT_NOUNS
+        and (_is_named(subject) or _outlet_of_itself(token, subject))
+        and _about_own_act(token, subject)
     )
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
@@ -675,7 +916,7 @@ def _stance_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
             start, end = _verb_group(token).idx, token.idx + len(token.text)
             return Cue("stance", sent.doc.text[start:end], start, end, "unnamed sources", on_record=False)
         return None
-    if subject.lower_ in lex.NON_SPEAKER_SUBJECTS:
+    if subject.lower_ in lex.NON_SPEAKER_SUBJECTS or not _can_speak(subject):
         return None
     if subject.lower_ in _INTERLOCUTORS or token.dep_ == "relcl" or _infinitive(token):
         return None  # "I want to ...", "you might ask" (inside a quote), "who want ...", "to ask"
@@ -704,8 +945,8 @@ def _stance_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     # Only unnamed sources ("officials urged", "critics accused") make a stance hearsay; anyone else's
     # act of urging or planning ("a teenager asked") is on the record.
     heads = lex.UNNAMED_SOURCE_HEADS - _ORDINARY_PEOPLE
-    unnamed = subject.lemma_.lower() in heads or subject.lower_ in heads
-    on_record = not (unnamed and not _has_own_name(subject)) and subject.lemma_.lower() not in lex.REPORT_NOUNS
+    unnamed = subject.lemma_.lower() in heads or subject.lower_ in heads or _in_the_know(subject)
+    on_record = not (unnamed and not _has_own_name(subject)) and not _not_a_party(subject)
     return Cue("stance", doc.text[start:end], start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
 
@@ -730,6 +971,14 @@ def _passive(token: Token) -> bool:
 _COMPLEMENTS = frozenset(["dobj", "ccomp", "xcomp", "prep", "dative", "oprd", "parataxis"])
 # "People want ...", "many urged ...": what people in general want is told, not heard from a source.
 _ORDINARY_PEOPLE = frozenset(["people", "person", "someone", "some", "many", "others"])
+_IN_THE_KNOW = frozenset(["familiar", "close", "briefed", "knowledge", "aware", "involved", "inside"])
+
+
+def _in_the_know(subject: Token) -> bool:
+    """ "People familiar with the discussions", "a person close to the mayor": unnamed sources."""
+    return subject.lemma_.lower() in _ORDINARY_PEOPLE and any(t.lower_ in _IN_THE_KNOW for t in subject.subtree)
+
+
 _INTERLOCUTORS = frozenset(["i", "we", "you", "me", "us"])
 
 
@@ -869,21 +1118,143 @@ def _describes(participle: Token) -> bool:
 
 
 def _is_named(subject: Token) -> bool:
-    """A party on the record: a proper noun, an institution ("the port authority"), a pronoun.
+    """A party on the record, recognised as one: a name ("Governor Lee", "the White House"), a
+    pronoun standing for one, or an institution or office holder ("the port authority", "the mayor").
 
-    Unnamed sources ("officials", "people familiar") and indefinite ones ("a person", "some
-    analysts") are not on the record.
+    Never what circulates, is written down or posted ("rumours", "a leaked memo", "posts on social
+    media"), a news outlet ("Reuters", "the paper"), an unnamed or indefinite source ("officials",
+    "a person familiar"), nor people in general ("residents"): what they say stays `reported`.
     """
-    if subject.lemma_.lower() in lex.UNNAMED_SOURCE_HEADS or subject.lower_ in lex.UNNAMED_SOURCE_HEADS:
+    if _not_a_party(subject):
+        return False
+    lemma, lower = subject.lemma_.lower(), subject.lower_
+    if lemma in lex.UNNAMED_SOURCE_HEADS or lower in lex.UNNAMED_SOURCE_HEADS:
         # Named only with a name of their own ("an aide, Jane Roe,"): "Iraqi officials" and
         # "sources close to the mayor" stay unnamed.
         return _has_own_name(subject)
-    if subject.pos_ in ("PROPN", "PRON"):
+    if subject.pos_ == "PRON":
+        return lower not in _NOBODY_IN_PARTICULAR
+    if subject.pos_ == "PROPN":
         return True
     determiners = {child.lower_ for child in subject.children if child.dep_ in ("det", "amod", "nummod")}
     if determiners & {"a", "an", "some", "several", "many", "one", "two", "few", "unnamed", "anonymous"}:
-        return any(token.pos_ == "PROPN" for token in subject.subtree)  # "a Microsoft spokeswoman"
-    return True
+        # "a Microsoft spokeswoman", "a spokesperson for the ministry": the voice of a named party.
+        return any(token.pos_ == "PROPN" for token in subject.subtree) or (
+            lemma in _SPOKES and any(_party_object(child) for child in subject.children if child.dep_ == "prep")
+        )
+    if lemma in lex.PARTY_NOUNS or lower in lex.PARTY_NOUNS:
+        return True
+    # One particular holder of a role: "the harbor master", "the city's planning chief"; not people
+    # in general ("residents", "the neighbours").
+    definite = "the" in determiners or any(child.dep_ == "poss" for child in subject.children)
+    return definite and subject.tag_ == "NN"
+
+
+_SPOKES = frozenset(["spokesperson", "spokesman", "spokeswoman", "representative", "spokespeople"])
+
+
+def _party_object(preposition: Token) -> bool:
+    return any(
+        child.dep_ == "pobj" and (child.pos_ == "PROPN" or child.lemma_.lower() in lex.PARTY_NOUNS)
+        for child in preposition.children
+    )
+
+
+_NOBODY_IN_PARTICULAR = frozenset(
+    ["there", "this", "that", "which", "what", "someone", "somebody", "anyone", "anybody", "nobody", "everyone",
+     "everybody", "one", "who"]
+)  # fmt: skip
+
+
+def _outlet_of_itself(verb: Token, subject: Token) -> bool:
+    """A news outlet on the record about its own act: "The Valeside Observer said it will stop
+    printing its Sunday edition" (what another outlet reports of others stays reported)."""
+    if subject.pos_ != "PROPN" or not _not_a_party(subject):
+        return False
+    clause = _content_clause(verb)
+    agent = next((child for child in clause.children if child.dep_ == "nsubj"), None) if clause is not None else None
+    return agent is not None and agent.lower_ in ("it", "we")
+
+
+def _not_a_party(subject: Token) -> bool:
+    """What circulates, is written down or posted, or a news outlet: never a party on the record."""
+    if subject.lemma_.lower() in lex.NOT_A_PARTY or subject.lower_ in lex.NOT_A_PARTY:
+        return True
+    if subject.pos_ == "PROPN":  # "Reuters", "the Coastal Tribune", "the Daily Planet"
+        names = [subject, *(child for child in subject.children if child.dep_ == "compound")]
+        return any(token.lower_ in lex.OUTLET_NAME_WORDS for token in names)
+    return False
+
+
+def _about_own_act(verb: Token, speaker: Token) -> bool:
+    """What a speaker says is about its own act: the clause it speaks has no agent, or the speaker
+    (or its own people: "its chief executive") as agent. "The association said the mayor decided
+    ..." is about the mayor's act: the association's word for it is `reported`."""
+    clause = _content_clause(verb)
+    if clause is None:
+        return True
+    agent = _passive_agent(clause) or next((child for child in clause.children if child.dep_ == "nsubj"), None)
+    if agent is None or agent.pos_ == "PRON":
+        return True
+    other = {agent.lemma_.lower(), *(child.lemma_.lower() for child in agent.children)} & _OTHERS  # "its rival"
+    if not other and any(
+        child.dep_ == "poss" and child.pos_ == "PRON" for child in (*agent.children, *speaker.children)
+    ):
+        return True  # "its staff", "their lawyers"; "its director said the museum will reopen"
+    agent_words = {token.lemma_.lower() for token in _phrase(agent) if token.pos_ in ("NOUN", "PROPN")}
+    speaker_words = {token.lemma_.lower() for token in _phrase(speaker) if token.pos_ in ("NOUN", "PROPN")}
+    if agent_words & speaker_words or {word[:5] for word in agent_words if len(word) > 4} & {
+        word[:5] for word in speaker_words if len(word) > 4
+    }:
+        return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
+    lemma = agent.lemma_.lower()
+    someone = (
+        lemma in lex.PARTY_NOUNS
+        or lemma in lex.PERSON_NOUNS
+        or lemma in lex.UNNAMED_SOURCE_HEADS
+        or agent.lower_ in lex.UNNAMED_SOURCE_HEADS
+        or bool(other)
+    )
+    # A named doer of a transitive act ("the Dunmarrow chemical plant dumped waste"), or a named
+    # party ("Northwind Air"), not a named thing something happens to ("the Harbor Bridge will reopen").
+    named = agent.pos_ == "PROPN" or any(child.dep_ == "compound" and child.pos_ == "PROPN" for child in agent.children)
+    acts = any(child.dep_ in ("dobj", "dative", "xcomp", "ccomp") for child in clause.children)
+    titled = any(child.dep_ == "compound" and child.lemma_.lower() in lex.PARTY_NOUNS for child in agent.children)
+    return not (someone or titled or (named and acts))
+
+
+# Relational nouns that name another party, possessive or not: "its rival", "their opponents".
+_OTHERS = frozenset(["rival", "competitor", "opponent", "critic", "enemy", "challenger", "neighbour", "neighbor"])
+
+
+def _can_speak(subject: Token) -> bool:
+    """A subject that can say or want something: a name, a pronoun for someone, a party, a person,
+    a source; not a thing ("a storm surge threatens to flood")."""
+    lemma = subject.lemma_.lower()
+    if subject.pos_ in ("PROPN", "PRON"):
+        return True
+    return (
+        lemma in lex.PARTY_NOUNS
+        or lemma in lex.PERSON_NOUNS
+        or lemma in lex.UNNAMED_SOURCE_HEADS
+        or subject.lower_ in lex.UNNAMED_SOURCE_HEADS
+        or lemma in lex.NOT_A_PARTY
+        or lemma in lex.SOURCE_NOUNS
+        or lemma in _OTHERS
+        or subject.tag_ == "NNS"
+        or any(child.dep_ == "compound" and child.pos_ == "PROPN" for child in subject.children)
+    )
+
+
+def _content_clause(verb: Token) -> Token | None:
+    """The clause a verb of saying says: its complement, or for an inserted credit ('"...," X
+    said') the clause it is inserted in."""
+    for child in verb.children:
+        if child.dep_ in ("ccomp", "parataxis") and child.pos_ in ("VERB", "AUX"):
+            return child
+    if verb.dep_ == "parataxis" and verb.head.i != verb.i:
+        return verb.head
+    return None
 
 
 def _has_own_name(subject: Token) -> bool:
@@ -915,3 +1286,71 @@ def _governs_clause(token: Token) -> bool:
     return any(
         child.dep_ in ("acl", "ccomp", "relcl") and child.pos_ in ("VERB", "AUX") for child in token.children
     ) or (token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "that")
+
+
+# --- sentences that point at their neighbours -------------------------------------------------
+
+_SPEAKING_KINDS = frozenset(["attribution", "hearsay", "stance"])
+# Verbs that tell a listener about something without saying it in the same sentence: "Officials
+# told the Gazette about the plan." The sentences after are what was told.
+_TELLING_VERBS = frozenset(
+    ["tell", "brief", "describe", "outline", "explain", "share", "detail", "reveal", "disclose", "say", "write",
+     "announce", "confirm", "lay", "set", "speak", "talk", "walk", "inform"]
+)  # fmt: skip
+
+
+def _asks(clause: Token) -> bool:
+    """A clause that is an indirect question: "what the timetable looks like", "how it will work"."""
+    first = clause.doc[clause.left_edge.i]
+    return first.tag_ in ("WP", "WRB", "WDT") or first.lower_ in ("what", "how", "when", "where", "why", "which")
+
+
+def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
+    """Whether a sentence's attribution covers a neighbour rather than itself.
+
+    "back": it credits the sentence before ("Or so the union says.", "That is according to the
+    mayor.", "So claims the union."); "ahead": it tells that someone spoke without saying what
+    ("Officials told the Gazette about the plan on Monday.", "The memo sets out the plan:"), so
+    the sentences after are the content. None for an ordinary sentence.
+    """
+    cue = analysis.cue
+    if cue is None or cue.kind not in _SPEAKING_KINDS or cue.source is None:
+        return None
+    words = [token for token in sent if not token.is_punct and not token.is_space]
+    if not words or any(token.lemma_.lower() in ("decline", "refuse") for token in words):
+        return None  # "The spokesperson declined to comment."
+    outside = [
+        token
+        for token in words
+        if not (cue.start <= token.idx < cue.end)
+        and not (
+            cue.source_start is not None
+            and cue.source_end is not None
+            and cue.source_start <= token.idx < cue.source_end
+        )
+    ]
+    opening = [token.lower_ for token in words[:3]]
+    says_something = any(
+        token.dep_ in ("ccomp", "parataxis", "xcomp") and token.pos_ in ("VERB", "AUX") and token in outside
+        for token in sent
+    )
+    if (
+        cue.kind != "stance"
+        and not says_something
+        and len(words) <= (16 if opening[0] in ("that", "this", "so") else 12)
+        and (
+            len(outside) <= 3
+            or bool({"so", "that", "this", "that's", "thats"} & set(opening))
+            or any(token.lower_ == "so" and token.dep_ == "advmod" for token in outside)
+        )
+    ):
+        return "back"
+    verb = next((token for token in sent if cue.start <= token.idx < cue.end and token.pos_ in ("VERB", "AUX")), None)
+    if verb is None or verb.lemma_.lower() not in _TELLING_VERBS or any(token.is_quote for token in sent):
+        return None
+    says_it = any(
+        child.dep_ in ("ccomp", "parataxis", "xcomp", "advcl") and not _asks(child) for child in verb.children
+    )
+    if says_it or verb.dep_ in ("parataxis", "ccomp", "advcl", "relcl"):
+        return None
+    return "ahead"

@@ -35,7 +35,8 @@ _DOUBT = {
 class Cue:
     """A cue word or phrase, its kind and character offsets into the analysed text."""
 
-    # "attribution", "stance", "hearsay", "hedge", "question", "denial", "not_confirmed" (a party
+    # "attribution", "stance", "hearsay", "hedge", "vague" (the hedge model finds the wording
+    # uncertain; its word is the one weighing most), "question", "denial", "not_confirmed" (a party
     # says it has not confirmed), "unconfirmed" (said to be unconfirmed, by no one in particular)
     kind: str
     text: str

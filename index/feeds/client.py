@@ -215,6 +215,10 @@ class PoliteClient:
                 )
         except httpx.TimeoutException as error:
             raise FetchFailure(f"timed out after {self._config.timeout_s:g} s", retry=True) from error
+        except httpx.InvalidURL as error:
+            # httpx reads a redirect's Location even when it does not follow it: a malformed one
+            # ("http:\\host\\page") fails inside the request. The address itself was checked before.
+            raise FetchFailure(f"redirected to a malformed address: {error}") from error
         except httpx.HTTPError as error:
             raise FetchFailure(f"cannot fetch: {error or type(error).__name__}", retry=True) from error
 

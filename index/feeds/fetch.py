@@ -105,6 +105,9 @@ class _Run:
         self._touched_items: set[str] = set()
         self._polled: dict[str, FeedEntry] = {}
         self._sitemap_budget = config.max_sitemap_pages
+        # The page each item link gave in this run: items sharing one link (a live blog, a feed that
+        # links every item to its front page) cost one request per run, not one each.
+        self._linked: dict[str, PageContent | PageFailure] = {}
 
     # ---- feeds ----------------------------------------------------------------------------
 
@@ -165,7 +168,7 @@ class _Run:
         page: PageContent | None = None
         if item.link:
             try:
-                page = self.read_page(self.fetch_page(item.link), fallback_date=item.published)
+                page = self.linked_page(item.link, fallback_date=item.published)
             except PageFailure as error:
                 failure = error
         else:
@@ -278,6 +281,20 @@ class _Run:
         self.store(url, record or self.state.find(page.url, page.url), article, source)
 
     # ---- shared steps ---------------------------------------------------------------------
+
+    def linked_page(self, link: str, *, fallback_date: date | None = None) -> PageContent:
+        """The article on the page a feed item links to, fetched once per run for every item that
+        links there (a failure too is remembered for the run)."""
+        key = _canonical_or_none(link) or link
+        if key not in self._linked:
+            try:
+                self._linked[key] = self.read_page(self.fetch_page(link), fallback_date=fallback_date)
+            except PageFailure as failure:
+                self._linked[key] = failure
+        found = self._linked[key]
+        if isinstance(found, PageFailure):
+            raise found
+        return found
 
     def fetch_page(self, url: str) -> Fetched:
         try:

@@ -33,6 +33,11 @@ class FetchReport:
         """Whether the corpus changed, i.e. whether an index update has anything to do."""
         return bool(self.written or self.updated)
 
+    @property
+    def nothing_usable(self) -> bool:
+        """Every feed, page or sitemap failed: nothing new, changed or already there came of the run."""
+        return bool(self.problems) and not (self.written or self.updated or self.unchanged or self.not_modified)
+
     def lines(self) -> list[str]:
         """A short summary for a terminal or a chat message: one line, then one per problem or note."""
         summary = (

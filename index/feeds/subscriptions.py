@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from index.articles import outlet_name
 from index.feeds.config import FetchConfig
 from index.feeds.state import FeedEntry, load_state, locked, save_state
 from index.feeds.urls import BadURL, canonical_url
-
-MAX_OUTLET_CHARS = 200  # ArticleMeta's limit for `outlet`
 
 
 class FeedListError(ValueError):
@@ -20,15 +19,20 @@ def add_feed(config: FetchConfig, url: str, outlet: str | None = None) -> FeedEn
     """Follow the feed at `url`. Adding it again only changes its outlet (when one is given).
 
     `outlet` names the publisher on every article from this feed; without it the page's own site
-    name is used. Raises `FeedListError` for a bad URL or outlet, `StateError` for a damaged list.
+    name is used. It is checked as every article's outlet is (`index.articles.outlet_name`), here,
+    so that a name with terminal escapes is refused once rather than every article from the feed
+    failing later. Raises `FeedListError` for a bad URL or outlet, `StateError` for a damaged list.
     """
     try:
         key = canonical_url(url)
     except BadURL as error:
         raise FeedListError(str(error)) from error
-    name = " ".join(outlet.split()) if outlet is not None else None
-    if name is not None and not 0 < len(name) <= MAX_OUTLET_CHARS:
-        raise FeedListError(f"the outlet name must be 1 to {MAX_OUTLET_CHARS} characters")
+    name = None
+    if outlet is not None:
+        try:
+            name = " ".join(outlet_name(outlet).split())
+        except ValueError as error:
+            raise FeedListError(f"bad outlet name {outlet[:60]!r}: {error}") from None
     with locked(config.feeds_file):
         state = load_state(config.feeds_file)
         existing = state.feeds.get(key)

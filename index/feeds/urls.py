@@ -6,6 +6,8 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
+import httpx
+
 # Query parameters that only say where a reader clicked: two links differing in them are one page.
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|__twitter_impression|at_\w+)$", re.I)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -25,7 +27,10 @@ def canonical_url(url: str) -> str:
     Raises `BadURL` for anything that is not an absolute http or https address.
     """
     text = url.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as error:  # "http://[::1": an unclosed IPv6 bracket
+        raise BadURL(f"bad address {text[:200]!r}: {error}") from error
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise BadURL(f"not an http or https address: {text[:200]!r}")
@@ -47,7 +52,12 @@ def canonical_url(url: str) -> str:
         netloc += f":{port}"
     path = quote(unquote(parts.path), safe="/%:@!$&'()*+,;=-._~") or "/"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
-    return urlunsplit((scheme, netloc, path, query, ""))
+    canonical = urlunsplit((scheme, netloc, path, query, ""))
+    try:
+        httpx.URL(canonical)  # what the client will be given: a host with spaces or controls is refused here
+    except httpx.InvalidURL as error:
+        raise BadURL(f"bad address {text[:200]!r}: {error}") from error
+    return canonical
 
 
 def host_of(url: str) -> str:

@@ -14,10 +14,9 @@ several sentences, sources far from their verb). So the CRF may only add doubt, 
    outer speaker decides, as the rules do between their own cues. Not when the CRF's cue is a
    modal with no word of speaking or believing ("The United States may have imposed ...": the
    article's own hedge) or its source a label ("Source: ...").
-4. Content with no cue of its own (a quotation going on past its sentence): it takes the speaker
-   of the nearest sentence of the paragraph that has one (the following sentence first, '"A. B." |
-   she said.'), with that sentence's standing: on the record if that speaker is, else reported.
-   `Thresholds.quoted` can restrict this to quoted sentences (off: see there).
+4. Content with no cue of its own (a quotation going on past its sentence) keeps the rules'
+   reading here: whose content it is, the context step decides with the own-voice model
+   (`index.claims.context`), which reads the CRF's content share among its features.
 5. What is still `confirmed` (own voice, or a party on the record) becomes `speculative` when
    the hedge model finds it uncertain; a `reported` sentence it finds uncertain keeps its status
    (the stronger doubt) and gets the hedge cue among its cues.
@@ -32,12 +31,14 @@ depends on it) and the rules' other cues (hedges, questions, denials); `cue` is 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.claims import lexicon as lex
 from index.claims.learned.crf import AttributionCRF, SentenceLabels, outermost, scope_top, under
-from index.claims.learned.features import CUE_WORDS
+from index.claims.learned.features import SPEAKING_WORDS
 from index.claims.learned.hedge import hedge_cue, uncertainty
+from index.claims.learned.own_voice import sentence_features
 from index.claims.rules import analyse_sentence, second_person
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
 
@@ -58,12 +59,6 @@ class Thresholds:
     content: float = 0.5
     scope: float = 0.7
     hedge: float = 0.45
-    # Step 4 only for a sentence with at least this share of its words inside quotation marks.
-    # 0 (every such sentence borrows): PolNeAR dev sentence F1 0.660 (P 0.694 / R 0.630) against
-    # 0.660 (P 0.727 / R 0.604) at 0.5; the same F1, and the higher recall of someone's content
-    # is the safer side (a wrong `confirmed` is the worst error), at the cost of some explanations
-    # after a report being credited to its speaker.
-    quoted: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -100,23 +95,20 @@ class LearnedTagger:
             found.append(_Reading(sent, arrays, rules, labels, cues, outer))
         return found
 
-    def analyse(self, doc: Doc) -> list[tuple[Span, SentenceAnalysis]]:
-        readings = self.read(doc)
-        decided = [self._decide(reading) for reading in readings]
-        for k, (reading, analysis) in enumerate(zip(readings, decided, strict=True)):
-            if analysis is None:  # content without a cue of its own
-                if _quoted_share(reading) >= self.thresholds.quoted:
-                    decided[k] = _borrow(reading, readings, decided, k)  # the neighbour's speaker
-                else:
-                    decided[k] = replace(reading.rules, cues=reading.cues)
-        return [
-            (reading.sent, _no_less_doubt(reading.rules, self._hedged(reading, analysis)))
-            for reading, analysis in zip(readings, decided, strict=True)
-            if analysis is not None
-        ]
+    def analyse(self, doc: Doc) -> list[tuple[Span, SentenceAnalysis, tuple[str, ...]]]:
+        """Every sentence's reading, and the features the own-voice model reads of it."""
+        found = []
+        for reading in self.read(doc):
+            analysis = self._decide(reading)
+            if analysis is None:  # someone's content with no cue of its own: the context step decides who
+                analysis = replace(reading.rules, cues=reading.cues)
+            analysis = _no_less_doubt(reading.rules, self._hedged(reading, analysis))
+            features = sentence_features(reading.sent, reading.arrays, analysis, reading.labels)
+            found.append((reading.sent, analysis, features))
+        return found
 
     def _decide(self, reading: _Reading) -> SentenceAnalysis | None:
-        """Steps 1-3 of the module docstring; None for step 4 (decided with the neighbours)."""
+        """Steps 1-3 of the module docstring; None for step 4 (decided in context)."""
         rules, labels, cues = reading.rules, reading.labels, reading.cues
         if rules.addresses_reader or rules.unconfirms is not None or rules.status is ClaimStatus.DISPUTED:
             return replace(rules, cues=cues)
@@ -153,7 +145,9 @@ class LearnedTagger:
         cues = analysis.cues + ((cue,) if cue is not None else ())
         if analysis.status is ClaimStatus.REPORTED:
             return replace(analysis, cues=cues)
-        return replace(analysis, status=ClaimStatus.SPECULATIVE, cue=cue or analysis.cue, cues=cues)
+        # A party on the record stays the one who says it, hedged or not.
+        speaker = analysis.cue if analysis.cue is not None and analysis.cue.source is not None else None
+        return replace(analysis, status=ClaimStatus.SPECULATIVE, cue=speaker or cue or analysis.cue, cues=cues)
 
 
 def _no_less_doubt(rules: SentenceAnalysis, analysis: SentenceAnalysis) -> SentenceAnalysis:
@@ -170,30 +164,33 @@ _LABEL_WORDS = frozenset(["source", "sources", "credit", "credits", "photo", "no
 
 
 def _not_a_speaker(reading: _Reading, outer: Cue) -> bool:
-    """CRF readings that credit words to someone who is not saying anything: a modal of the
-    article's own voice ("The United States may have imposed ...": a hedge, which the rules read)
-    and a label before a colon ("Source: ...")."""
+    """CRF readings that credit words to someone who is not saying or believing anything: a cue
+    with no word of speaking or believing in it (a modal of the article's own voice, "The United
+    States may have imposed ..."; an act, "The senator introduced a bill to ..."), and a label
+    before a colon ("Source: ...")."""
     if (outer.source or "").strip().lower() in _LABEL_WORDS:
         return True
     run = reading.labels.outer_cue or ()
     arrays = reading.arrays
-    lemmas = [arrays.lemma[i] for i in run]
-    has_modal = any(lemma in lex.HEDGE_MODALS for lemma in lemmas)
-    speaking = any(lemma in CUE_WORDS or lemma in lex.REPORT_NOUNS for lemma in lemmas if lemma not in lex.HEDGE_MODALS)
-    return has_modal and not speaking
+    speaking = _speaking_words()
+    return not any(arrays.lemma[i] in speaking or arrays.lower[i] in speaking for i in run) and not any(
+        arrays.is_quote[i] or arrays.lower[i] in (":", "―", "—", "-") for i in run
+    )
 
 
-def _quoted_share(reading: _Reading) -> float:
-    """Share of a sentence's words inside quotation marks."""
-    arrays, sent = reading.arrays, reading.sent
-    words = [i for i in range(sent.start, sent.end) if arrays.word[i]]
-    return sum(1 for i in words if arrays.quote[i]) / len(words) if words else 0.0
+@lru_cache(maxsize=1)
+def _speaking_words() -> frozenset[str]:
+    """Words of speaking or believing: the lexicon's, and the cue lemmas of PolNeAR train that are
+    not acts or stances ("rejected the appeal", "introduced a bill", "voted to approve" are deeds)."""
+    from index.claims.learned.models import load_cues
+
+    return SPEAKING_WORDS | lex.REPORT_NOUNS | (load_cues().strong - lex.STANCE_VERBS)
 
 
 def _crf_cues(doc: Doc, labels: SentenceLabels, arrays: DocArrays) -> tuple[Cue, ...]:
     """Each CUE run as an attribution cue, with the SRC run that depends on it (else the nearest).
 
-    A source that is the reader ("you") is left out: never anyone's claim.
+    A source that is the reader ("you") or a thing ("how it responds") is left out: never anyone's claim.
     """
     found: list[Cue] = []
     sources = [list(run) for run in labels.sources]
@@ -203,7 +200,7 @@ def _crf_cues(doc: Doc, labels: SentenceLabels, arrays: DocArrays) -> tuple[Cue,
         if source is not None:
             low, high = arrays.idx[source[0]], arrays.end[source[-1]]
             text = doc.text[low:high]
-            if not second_person(text):
+            if not second_person(text) and text.lower() not in lex.NON_SPEAKER_SUBJECTS:
                 found.append(Cue("attribution", doc.text[start:end], start, end, text, low, high))
                 continue
         found.append(Cue("attribution", doc.text[start:end], start, end))
@@ -234,26 +231,3 @@ def _holds(reading: _Reading, inner: Cue) -> bool:
         for i in range(labels.start, labels.end)
         if inner.start <= arrays.idx[i] < inner.end and i not in labels.outer_cue
     )
-
-
-def _borrow(
-    reading: _Reading, readings: list[_Reading], decided: list[SentenceAnalysis | None], k: int
-) -> SentenceAnalysis:
-    """Step 4: the speaker of the nearest sentence with one, the following sentence first."""
-    order = [k + 1, *range(k - 1, -1, -1), *range(k + 2, len(readings))]
-    for other in order:
-        if not 0 <= other < len(readings):
-            continue
-        analysis = decided[other]
-        if analysis is None or analysis.cue is None or analysis.cue.source is None:
-            continue
-        if analysis.cue.kind not in _SPEAKING:
-            continue
-        if analysis.status is ClaimStatus.REPORTED:
-            return replace(reading.rules, status=ClaimStatus.REPORTED, cue=analysis.cue, cues=reading.cues)
-        if analysis.status is ClaimStatus.CONFIRMED and analysis.cue.on_record:
-            if reading.rules.status is ClaimStatus.SPECULATIVE:
-                return replace(reading.rules, cues=reading.cues)  # a hedge of a party on the record
-            return replace(reading.rules, status=ClaimStatus.CONFIRMED, cue=analysis.cue, cues=reading.cues)
-    # Someone's content, and nobody named in the paragraph: reported, by no one in particular.
-    return replace(reading.rules, status=ClaimStatus.REPORTED, cue=None, cues=reading.cues)

@@ -18,7 +18,7 @@ From the labels this module reads the sentence-level facts the product needs:
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,10 @@ class SentenceLabels:
     outer_cue: tuple[int, ...] | None
     outer_source: tuple[int, ...] | None
     scope_share: float
+    # The CRF's own confidence (forward-backward marginals): the mean probability that a word of
+    # the sentence is content, and the highest that one is a cue. Graded where the labels are not.
+    content_probability: float = 0.0
+    cue_probability: float = 0.0
 
 
 class Clusters:
@@ -115,9 +119,17 @@ class AttributionCRF:
 
     def read(self, start: int, end: int, arrays: DocArrays, analysis: SentenceAnalysis) -> SentenceLabels:
         features = self.features(start, end, arrays, analysis)
+        words = [j for j in range(end - start) if arrays.word[start + j]]
         with self._lock:
             labels: list[str] = self.tagger.tag(features)
-        return read_labels(start, end, labels, arrays)
+            content = [self.tagger.marginal("CON", j) for j in words]
+            cue = [self.tagger.marginal("CUE", j) for j in words]
+        read = read_labels(start, end, labels, arrays)
+        return replace(
+            read,
+            content_probability=sum(content) / len(content) if content else 0.0,
+            cue_probability=max(cue, default=0.0),
+        )
 
 
 def read_labels(start: int, end: int, labels: list[str], arrays: DocArrays) -> SentenceLabels:

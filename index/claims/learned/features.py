@@ -100,6 +100,15 @@ def _classes() -> dict[str, str]:
 LEX_CLASS: dict[str, str] = _classes()
 _CUE_CLASSES = frozenset(["onrec", "claim", "speech", "stance", "deny", "hedgev", "cog", "weasel", "confirm"])
 CUE_WORDS = frozenset(word for word, names in LEX_CLASS.items() if _CUE_CLASSES & set(names.split("+")))
+# Words of saying and believing only (no stances or acts): who claims what.
+SPEAKING_WORDS = (
+    frozenset(
+        word
+        for word, names in LEX_CLASS.items()
+        if {"onrec", "claim", "speech", "cog", "hedgev", "weasel", "confirm"} & set(names.split("+"))
+    )
+    - lex.HEDGE_MODALS
+)
 
 
 def lex_class(lemma: str, lower: str) -> str:
@@ -115,26 +124,46 @@ _CHILD_DEPS = frozenset(["agent", "ccomp", "dobj", "nsubj", "nsubjpass", "parata
 _ANCESTOR_STEPS = 6
 
 
+# A quoted run of at most this many words that closes in the paragraph is a scare quote ('a
+# "student" AI', 'the "teacher" model') or a title, not someone's words.
+SCARE_QUOTE_WORDS = 3
+
+
 def quote_state(texts: Sequence[str]) -> list[int]:
     """Per token: 1 inside a quotation opened earlier in the paragraph and not yet closed, else 0.
 
-    Straight quotes toggle; curly ones open and close. A closing mark counts as inside.
+    Straight quotes toggle; curly ones open and close. A closing mark counts as inside. A short
+    quoted run (`SCARE_QUOTE_WORDS` words or fewer, closed in the paragraph) counts as outside.
     """
     inside = 0
     state = [0] * len(texts)
+    opened = -1
     for i, text in enumerate(texts):
         if text == '"':
             state[i] = inside
+            if inside:
+                _unquote_if_short(texts, state, opened, i)
+            else:
+                opened = i
             inside ^= 1
             continue
         if text in _OPENING_QUOTES:
-            inside = 1
+            inside, opened = 1, i
         elif text in _CLOSING_QUOTES:
             state[i] = inside
+            if inside:
+                _unquote_if_short(texts, state, opened, i)
             inside = 0
             continue
         state[i] = inside
     return state
+
+
+def _unquote_if_short(texts: Sequence[str], state: list[int], opened: int, closed: int) -> None:
+    words = sum(1 for text in texts[opened + 1 : closed] if any(char.isalnum() for char in text))
+    if opened >= 0 and words <= SCARE_QUOTE_WORDS:
+        for j in range(opened, closed + 1):
+            state[j] = 0
 
 
 class DocArrays:
@@ -319,7 +348,7 @@ def token_features(start: int, end: int, arrays: DocArrays, tags: Sequence[str] 
     lower, lemma, pos, dep, lexc, quote, head = a.lower, a.lemma, a.pos, a.dep, a.lexc, a.quote, a.head
     clusters = a.clusters
     size = end - start
-    has_quote = any(a.is_quote[start:end])
+    has_quote = any(a.quote[start:end])  # a quotation, not a scare quote ('a "student" AI')
     has_cue = any(lexc[i] and (pos[i] in ("VERB", "AUX") or lemma[i] == "according") for i in range(start, end))
     root = next((i for i in range(start, end) if head[i] == i), start)
     sentence = f"sq={int(has_quote)}{a.is_quote[start]}{quote[start]}|{int(has_cue)}|{LEX_CLASS.get(lemma[root], '-')}"

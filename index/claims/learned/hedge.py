@@ -73,4 +73,4 @@ def hedge_cue(model: LinearModel, arrays: DocArrays, sent: Span) -> Cue | None:
     if best_token < 0:
         return None
     start, end = arrays.idx[best_token], arrays.end[best_token]
-    return Cue("hedge", sent.doc.text[start:end], start, end)
+    return Cue("vague", sent.doc.text[start:end], start, end)

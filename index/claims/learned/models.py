@@ -8,12 +8,15 @@ linear models and settings as JSON. `MODEL_CARD.md` beside them names the data a
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from index.claims import lexicon as lex
 from index.claims.learned.combine import LearnedTagger, Thresholds
 from index.claims.learned.crf import AttributionCRF, Clusters
 from index.claims.learned.linear import LinearModel
+from index.claims.learned.own_voice import OwnVoice
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 ATTRIBUTION = "attribution.crfsuite"
@@ -22,6 +25,8 @@ HEDGE = "hedge.json"
 EMERGENT = "emergent.json"
 FNC_RELATED = "fnc_related.json"
 FNC_STANCE = "fnc_stance.json"
+OWN_VOICE = "own_voice.json"
+CUES = "cues.json"
 
 
 class ModelsMissing(FileNotFoundError):
@@ -63,3 +68,40 @@ def load_tagger(folder: Path = MODELS, *, hedge: bool = True) -> LearnedTagger:
 @lru_cache(maxsize=8)
 def load_linear(name: str, folder: Path = MODELS) -> LinearModel:
     return LinearModel.load(_require(folder / name))
+
+
+@lru_cache(maxsize=4)
+def load_own_voice(folder: Path = MODELS) -> OwnVoice:
+    """The own-voice model and its threshold (training reads without it: `read_articles(own_voice=None)`)."""
+    return OwnVoice(LinearModel.load(_require(folder / OWN_VOICE)))
+
+
+STRONG_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class CueWords:
+    """Cue words from data (`cues.json`): lemmas PolNeAR's annotators mark as cues of speaking or
+    believing, and words of Emergent's headlines that report a claim rather than assert it."""
+
+    speaking: frozenset[str]
+    observing: frozenset[str]
+    # The speaking lemmas marked as cues in most of their uses (STRONG_SHARE): words that always speak.
+    strong: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_cues(folder: Path = MODELS) -> CueWords:
+    data = json.loads(_require(folder / CUES).read_text(encoding="utf-8"))
+    # Adverbs that stand inside cue spans ("also said", "publicly denied") speak of nothing alone.
+    speaking = frozenset(word for word in data["polnear_cues"] if not word.endswith("ly") and word != "also")
+    # Emergent's observing words that are words of reporting (its train set also makes topic words
+    # of a few stories look like cues: "apple", "price").
+    known = (
+        speaking | lex.HEARSAY_ADVERBS | lex.CLAIM_NOUNS | lex.UNNAMED_SOURCE_HEADS | lex.SOURCE_NOUNS | {"according"}
+    )
+    reporting = {word for word in data["emergent_observing"] if word in known or word.rstrip("s") in known}
+    strong = frozenset(
+        word for word in speaking if data["polnear_cues"][word][0] >= STRONG_SHARE * data["polnear_cues"][word][1]
+    )
+    return CueWords(speaking, frozenset(reporting), strong)
