@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 QUESTION ?= Why did the US restrict exports of the Mythos model, and is that confirmed?
 SOURCES := index bot evaluation tests bench
 
-.PHONY: run test test-fast lint format setup setup-all browser bench train-claims clean
+.PHONY: run test test-fast lint format setup setup-all browser bench bench-scale train-claims clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,9 +60,20 @@ test: setup-all lint browser
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
-bench: setup
+# What bench/ needs beyond the product (the plain llama-index baseline's Chroma store).
+$(VENV)/.bench: $(VENV)/.core
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
+bench: $(VENV)/.bench
 	$(BIN)/python bench/index_throughput.py
 	$(BIN)/python bench/answer_latency.py
+
+# Every RealTimeQA 2024 article (8,817), with the plain llama-index baselines at 1,000 and 3,000:
+# hours. Run it again after an interruption: it goes on from the last finished step
+# (bench/README.md). ARGS passes options, e.g. ARGS="--fresh".
+bench-scale: $(VENV)/.bench
+	nice -n 10 $(BIN)/python bench/scale.py --threads 2 $(ARGS)
 
 # Retrain every claim model into index/claims/models/ from ../shared/data (train splits only, settings
 # chosen on dev; ~15 min on one core). CACHE=<folder> keeps parses between runs (outside the repository).

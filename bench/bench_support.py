@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import resource
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +51,58 @@ def window_share(texts: list[str], window: int = 256) -> float:
     tokenizer.no_padding()
     lengths = [len(encoding.ids) for encoding in tokenizer.encode_batch(texts)]
     return sum(min(n, window) for n in lengths) / max(1, sum(lengths))
+
+
+def write_result(out: Path, result: dict[str, Any]) -> None:
+    """A bench's figures as JSON (bench/results/ unless told otherwise)."""
+    import json
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def plain_llama_index(files: Sequence[Path], data: Path, threads: int, chunk: int = 0) -> dict[str, Any]:
+    """The baseline: plain llama-index (`VectorStoreIndex.from_documents` into Chroma) adds `files`
+    to the collection in `data`, with the same bundled model and threads, in fp32 (llama-index's
+    way). `chunk` 0 keeps llama-index's default splitter (1,024 tokens, of which MiniLM reads 256
+    word pieces); otherwise `chunk`-token chunks with 30 overlap, so all the text is embedded.
+
+    Timed from before its libraries and model load to the last write, as factdesk's own indexing
+    is timed in these benches.
+    """
+    started = time.perf_counter()
+    import chromadb
+    from llama_index.core import Settings, SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from index.embedding import load_embedder
+
+    embed_model = load_embedder("all-MiniLM-L6-v2", threads).model
+    Settings.llm = MockLLM()
+    Settings.embed_model = embed_model
+    client = chromadb.PersistentClient(str(data), settings=chromadb.config.Settings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("plain", embedding_function=None)
+    before = collection.count()
+    documents = SimpleDirectoryReader(input_files=[str(path) for path in files]).load_data()
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    transformations = [SentenceSplitter(chunk_size=chunk, chunk_overlap=30)] if chunk else None
+    VectorStoreIndex.from_documents(
+        documents, storage_context=storage, embed_model=embed_model, transformations=transformations
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "articles": len(documents),
+        "chunks": collection.count() - before,
+        "chunks_total": collection.count(),
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "precision": "fp32",
+        "embedded_share": window_share(plain_embedded_texts(collection)),
+    }

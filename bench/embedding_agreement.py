@@ -135,9 +135,9 @@ def main() -> None:
         f"min {result['cosine_chunks_min']}"
     )
     if args.json:
-        out = REPO / "bench" / "results" / "embedding_agreement.json"
-        out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {out}")
+        from bench_support import write_result
+
+        write_result(REPO / "bench" / "results" / "embedding_agreement.json", result)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from bot.answering.config import AnswerConfig, AnswerMode
 from bot.discord.config import DiscordConfig
 from bot.follows.config import FollowConfig
 from bot.http.config import HttpConfig
-from index.config import IndexConfig
+from index.config import EmbedPrecision, IndexConfig
 from index.feeds.config import FetchConfig
 from index.text import has_controls
 
@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     chroma_host: str | None = _INDEX.chroma_host
     chroma_port: int = Field(default=_INDEX.chroma_port, ge=1, le=65535)
     embed_model: str = _INDEX.embed_model
+    # How indexing embeds: bf16 autocast where the CPU has native bf16 ("auto"), or forced.
+    embed_precision: EmbedPrecision = _INDEX.embed_precision
     max_article_bytes: int = Field(default=_INDEX.max_article_bytes, ge=1_000)
     chunk_tokens: int = Field(default=_INDEX.chunk_tokens, ge=50, le=230)
     chunk_overlap: int = Field(default=_INDEX.chunk_overlap, ge=0, le=100)
@@ -149,6 +151,7 @@ class Settings(BaseSettings):
             chroma_host=self.chroma_host,
             chroma_port=self.chroma_port,
             embed_model=self.embed_model,
+            embed_precision=self.embed_precision,
             max_article_bytes=self.max_article_bytes,
             chunk_tokens=self.chunk_tokens,
             chunk_overlap=self.chunk_overlap,

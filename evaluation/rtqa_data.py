@@ -65,33 +65,66 @@ def article_id(url: str) -> str:
     return "rtqa-" + hashlib.sha1(url.encode()).hexdigest()[:16]
 
 
-def write_articles(data: Path, question_ids: set[str], corpus: Path) -> dict[str, list[str]]:
-    """Write each distinct article once; return the article ids found for each question."""
-    corpus.mkdir(parents=True, exist_ok=True)
-    per_question: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class SearchResult:
+    """One article a web search returned for a question, as factdesk indexes it."""
+
+    url: str
+    title: str
+    text: str
+    published: str | None
+
+    @property
+    def id(self) -> str:
+        return article_id(self.url)
+
+    def markdown(self) -> str:
+        """The article as a factdesk file: front matter (title, outlet = the site, url, date) and text."""
+        front: dict[str, str] = {
+            "title": self.title[:400] or "untitled",
+            "outlet": self.url.split("/")[2],
+            "url": self.url,
+        }
+        if self.published:
+            front["published"] = self.published
+        lines = ["---", *(f"{key}: {json.dumps(value)}" for key, value in front.items()), "---", self.text]
+        return "\n".join(lines) + "\n"
+
+
+def search_results(data: Path, question_ids: set[str] | None = None) -> Iterator[tuple[str, list[SearchResult]]]:
+    """Each question's usable search results (an address and 200 characters of text at least),
+    in the data set's order; every question, or those in `question_ids`. The one reading of
+    `gcs.jsonl.gz` that the evaluation and the benches share."""
     for row in _lines(data / "gcs.jsonl.gz"):
-        if row["question_id"] not in question_ids:
+        if question_ids is not None and row["question_id"] not in question_ids:
             continue
-        ids = []
+        results = []
         for result in row.get("search_result") or []:
             url, text = result.get("url"), (result.get("text") or "").strip()
             if not url or len(text) < 200:
                 continue
-            identifier = article_id(url)
-            ids.append(identifier)
-            path = corpus / f"{identifier}.md"
+            published = (result.get("publish_date") or "").replace("/", "-")
+            results.append(
+                SearchResult(
+                    url=url,
+                    title=result.get("title") or "untitled",
+                    text=text,
+                    published=published if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) else None,
+                )
+            )
+        yield row["question_id"], results
+
+
+def write_articles(data: Path, question_ids: set[str], corpus: Path) -> dict[str, list[str]]:
+    """Write each distinct article once; return the article ids found for each question."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    per_question: dict[str, list[str]] = {}
+    for question_id, results in search_results(data, question_ids):
+        for result in results:
+            path = corpus / f"{result.id}.md"
             if not path.exists():
-                published = (result.get("publish_date") or "").replace("/", "-")
-                front = {
-                    "title": (result.get("title") or "untitled")[:400] or "untitled",
-                    "outlet": url.split("/")[2],
-                    "url": url,
-                }
-                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published):
-                    front["published"] = published
-                lines = ["---", *(f"{key}: {json.dumps(value)}" for key, value in front.items()), "---", text]
-                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        per_question[row["question_id"]] = ids
+                path.write_text(result.markdown(), encoding="utf-8")
+        per_question[question_id] = [result.id for result in results]
     return per_question
 
 

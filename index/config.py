@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
+EmbedPrecision = Literal["auto", "fp32", "bf16"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class IndexConfig:
     chroma_host: str | None = None
     chroma_port: int = 8000
     embed_model: str = BUNDLED_EMBED_MODEL
+    # "auto" (bf16 autocast where the CPU multiplies bf16 natively, else fp32), "fp32" or "bf16".
+    embed_precision: EmbedPrecision = "auto"
     max_article_bytes: int = 2_000_000
     chunk_tokens: int = 200
     chunk_overlap: int = 30

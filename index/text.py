@@ -36,6 +36,8 @@ def normalise(text: str) -> str:
     Armenian "օ"), so Greek or Russian words stay as written; one character becomes one.
     """
     text = printable(unicodedata.normalize("NFKC", text))
+    if text.isascii() or _lookalikes().isdisjoint(text):
+        return text  # most text: no word to look at (one scan instead of a Python call per word)
     return _WORD.sub(_unmask_word, text)
 
 
@@ -64,6 +66,14 @@ def latin_skeleton(text: str, *, every_script: bool = False) -> str:
     their own use (Turkish "ı", "ɑ") and symbols ("∣"), for matching text that hides words.
     """
     return text.translate(_skeleton_table(every_script))
+
+
+@functools.cache
+def _lookalikes() -> frozenset[str]:
+    """Every character `normalise` maps (a letter of another script drawn like a Latin one): text
+    without one is already in normal form, whatever its words. A set, not a regex class: some
+    are outside the BMP, and re then tests each of the ~300 one by one at every position."""
+    return frozenset(chr(code) for code in _skeleton_table(False))
 
 
 @functools.cache

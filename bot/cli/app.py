@@ -126,9 +126,16 @@ def index_command(
     settings = _settings(ctx)
     config = settings.index_config()
     if status:
+        from index.embedding import choose_precision
         from index.store import open_store
 
-        render_status(console, open_store(config).status(), str(config.corpus_dir), settings.llm.value)
+        render_status(
+            console,
+            open_store(config).status(),
+            corpus=str(config.corpus_dir),
+            mode=settings.llm.value,
+            precision=choose_precision(config.embed_precision).describe(),
+        )
         return
     indexer = _indexer(settings)
     with indexer.holding():

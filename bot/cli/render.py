@@ -110,7 +110,8 @@ def render_report(console: Console, report: IndexReport) -> None:
         console.print(Text.assemble(("skipped ", "red"), plain(f"{problem.path}: {problem.reason}")))
 
 
-def render_status(console: Console, status: IndexStatus, corpus: str, mode: str) -> None:
+def render_status(console: Console, status: IndexStatus, *, corpus: str, mode: str, precision: str) -> None:
+    """What `index --status` shows; `precision` is how this machine's indexer embeds (settings and CPU)."""
     table = Table(title="factdesk index", show_header=False)
     table.add_column("what")
     table.add_column("value", overflow="fold")
@@ -120,6 +121,7 @@ def render_status(console: Console, status: IndexStatus, corpus: str, mode: str)
         ("articles", str(status.articles)),
         ("chunks", str(status.chunks)),
         ("embedding model", status.embed_model or "-"),
+        ("embedding dtype", precision),  # no longer than the other labels: scripts read the table
         ("answer mode", mode),
         ("last update", status.updated_at or "never"),
         ("generation", status.generation or "-"),

@@ -145,35 +145,33 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold the lock beside feeds.json while reading, changing and writing it (blocks briefly)."""
+def file_lock(path: Path, *, blocking: bool, busy: str = "") -> Iterator[None]:
+    """Hold an exclusive flock on `path` for the block; the kernel drops it when the process ends,
+    even by kill -9, so no lock is ever left stale. `blocking` waits for the holder; otherwise a
+    held lock raises `RunInProgress(busy)`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(path.with_name(path.name + ".lock"), "a+b")  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise StateError(f"cannot lock {path}: {error.strerror or error}") from error
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """One fetch run at a time per data folder; a second one is refused, not queued."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(path.with_name(path.name + ".run.lock"), "a+b")  # noqa: SIM115 - closed below
+        lock = open(path, "a+b")  # noqa: SIM115 - closed below
     except OSError as error:
         raise StateError(f"cannot lock {path}: {error.strerror or error}") from error
     with lock:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
-            raise RunInProgress("another fetch is running on this data folder") from error
+            raise RunInProgress(busy or f"another process holds {path}") from error
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def locked(path: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold the lock beside feeds.json while reading, changing and writing it (blocks briefly)."""
+    return file_lock(path.with_name(path.name + ".lock"), blocking=True)
+
+
+def run_lock(path: Path) -> contextlib.AbstractContextManager[None]:
+    """One fetch run at a time per data folder; a second one is refused, not queued."""
+    return file_lock(
+        path.with_name(path.name + ".run.lock"), blocking=False, busy="another fetch is running on this data folder"
+    )
