@@ -275,6 +275,13 @@ def test_a_credit_cut_off_by_the_parser_is_given_back_to_its_quotation() -> None
         ),
         ('"The mayor has decided to close the bridge," the Harbor Business Association said.', None),
         ("The plant will shut in June, per court documents.", "court documents"),
+        ("The draft contract, a copy of which the Post has seen, gives Acme a 35-year lease.", "The draft contract"),
+        ("The memo, which the Tribune has obtained, says the plant will shut in June.", "The memo"),
+        ("Ann Lee heard that the plant will shut in June.", "Ann Lee"),
+        (
+            "The club has sacked its manager, several people at the club said on Saturday night.",
+            "several people at the club",
+        ),
     ],
 )
 def test_what_circulates_is_written_down_or_comes_from_another_outlet_is_reported(
@@ -303,3 +310,21 @@ def test_a_party_about_its_own_act_stays_on_the_record(text: str, source: str | 
     assert analysis.status is ClaimStatus.CONFIRMED, (text, analysis)
     if source is not None:
         assert analysis.cue is not None and analysis.cue.source == source and analysis.cue.on_record
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The bill, passed by parliament in May, raises the pension age.",
+        "The stadium, which fans saw for the first time on Sunday, holds 40,000 people.",
+        "The grant was passed to the charity in May.",
+    ],
+)
+def test_acts_that_look_like_documents_shown_to_the_paper_stay_confirmed(text: str) -> None:
+    assert analyse_text(text).status is ClaimStatus.CONFIRMED, analyse_text(text)
+
+
+def test_when_a_party_spoke_is_not_part_of_who_speaks() -> None:
+    analysis = analyse_text("Dunford Rovers on Sunday denied that manager Mark Ellery had been sacked.")
+    assert analysis.status is ClaimStatus.DISPUTED
+    assert analysis.cue is not None and analysis.cue.source == "Dunford Rovers"

@@ -32,6 +32,18 @@ def test_list_items_under_an_attributed_lead_in_are_the_lead_ins_claims() -> Non
         assert item.attributed_to == "a leaked draft seen by the Tribune"
 
 
+def test_a_list_under_a_document_handed_to_the_paper_is_the_documents_claim() -> None:
+    found = tagged(
+        "The draft transport strategy, passed to the Advertiser by a council employee, lists these changes:\n\n"
+        "1. Free weekend parking in the town centre will end in April.\n"
+        "2. Bus fares will rise by 10p.\n"
+    )
+    for fragment in ("Free weekend parking", "Bus fares"):
+        item = sentence(found, fragment)
+        assert item.status is ClaimStatus.REPORTED, item
+        assert item.attributed_to is not None and item.attributed_to.startswith("The draft transport strategy")
+
+
 def test_a_list_under_a_plain_lead_in_stays_in_the_outlets_voice() -> None:
     found = tagged("The council approved three closures on Monday. The closures are:\n- Harbor Bridge\n- Route 9\n")
     assert sentence(found, "Route 9").status is ClaimStatus.CONFIRMED

@@ -467,7 +467,10 @@ def train_claims(
         Path | None, typer.Option(help="Where to write the models (default: the package's index/claims/models).")
     ] = None,
     only: Annotated[
-        list[str] | None, typer.Option(help="Train only these parts: attribution, hedge, own_voice, emergent, fnc.")
+        list[str] | None,
+        typer.Option(
+            help="Train only these parts (in this order): cues, attribution, hedge, own_voice, emergent, fnc."
+        ),
     ] = None,
     cache: Annotated[Path | None, typer.Option(help="Keep parses here between runs (outside the repository).")] = None,
 ) -> None:

@@ -445,6 +445,10 @@ _HEDGE_PHRASE = re.compile(
 _ACCOUNT_NOUNS = frozenset(["account", "version", "story", "description", "picture", "explanation", "claim"])
 # Participles that say a document was shown to the paper: "documents seen by the Tribune".
 _SHOWN_TO = frozenset(["seen", "obtained", "reviewed", "viewed", "examined", "shared", "leaked", "provided", "sent"])
+# Participles that say it only with "to": "passed to the Advertiser" ("passed by parliament" is an act).
+_HANDED_TO = frozenset(["passed", "handed", "given", "forwarded", "shown", "supplied"])
+# What a paper does to a document it was shown, in a relative clause: "a copy of which the Post has seen".
+_SEE_LEMMAS = frozenset(["see", "obtain", "review", "view", "examine", "read", "receive"])
 
 
 def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
@@ -514,7 +518,14 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
             return _sourced("attribution", token, agent)  # "That account was given to the Clarion by three residents."
     if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.NOT_A_PARTY:
         return _sourced("attribution", token, subject)  # "the memo reads:"
-    if token.lower_ in _SHOWN_TO and token.i + 1 < len(doc) and doc[token.i + 1].lower_ in ("by", "to", "with"):
+    if lemma in _SEE_LEMMAS and token.dep_ == "relcl" and (document := _seen_document(token)) is not None:
+        named = doc[document.left_edge.i : document.i + 1]  # the document, without the clause about it
+        return Cue("attribution", token.text, token.idx, token.idx + len(token.text), named.text,
+                   named.start_char, named.end_char, on_record=False)  # fmt: skip
+    next_word = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+    if (token.lower_ in _SHOWN_TO and next_word in ("by", "to", "with")) or (
+        token.lower_ in _HANDED_TO and next_word == "to" and token.dep_ in ("acl", "relcl", "amod", "conj")
+    ):
         # "documents seen by the Tribune": whoever wrote them claims it, shown to the paper.
         participle = token
         while participle.dep_ == "conj" and participle.head.i != participle.i:
@@ -534,6 +545,30 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
             return Cue("attribution", token.text, token.idx, cue_end, doc.text[start : last.idx + len(last.text)],
                        start, last.idx + len(last.text), on_record=False)  # fmt: skip
     return None
+
+
+def _seen_document(verb: Token) -> Token | None:
+    """The document a relative clause says someone other than its author saw or obtained: "the
+    memo, which the Tribune has obtained", "the draft, a copy of which the Post has seen". Its
+    subject must not be the document's own party (who wrote it): a news outlet, the paper, "we".
+    None when the clause's object is not a relative pronoun or the head is no document."""
+    relative = any(
+        t.lower_ in ("which", "that") and t.dep_ in ("dobj", "pobj", "nsubjpass") for t in verb.subtree if t.i < verb.i
+    )
+    head = verb.head
+    if head.dep_ == "appos" and head.lemma_.lower() in (
+        "copy",
+        "version",
+        "excerpt",
+        "part",
+        "extract",
+        "page",
+        "draft",
+    ):
+        head = head.head  # "The draft contract, a copy of which ..."
+    if not relative or head.pos_ not in ("NOUN", "PROPN") or head.lemma_.lower() not in lex.NOT_A_PARTY:
+        return None
+    return head
 
 
 def _sourced(kind: str, token: Token, source: Token) -> Cue:
@@ -1046,7 +1081,11 @@ def _subject(token: Token) -> Token | None:
     subjects = [child for child in token.children if child.dep_ in ("nsubj", "csubj")]
     if subjects:
         # '"... Full panic mode," said Leslie Wimes': of two subjects, the one after the verb speaks.
-        return subjects[-1] if len(subjects) > 1 and subjects[-1].i > token.i else subjects[0]
+        if len(subjects) > 1 and subjects[-1].i > token.i:
+            return subjects[-1]
+        # "The club has sacked its manager, several people said": a misparse gives "said" the
+        # fronted clause's noun as a subject too; the speaker is the one nearest the verb.
+        return max(subjects, key=lambda subject: subject.i) if len(subjects) > 1 else subjects[0]
     if token.dep_ in ("conj", "xcomp") and token.head.i != token.i:
         return _subject(token.head)
     if token.tag_ == "VBG" and token.head.i != token.i:
@@ -1074,6 +1113,15 @@ def _passive_agent(token: Token) -> Token | None:
     return None
 
 
+def _when(prep: Token) -> bool:
+    """A preposition of time: "on Sunday", "in a statement on Monday" is not, "last week" has none."""
+    objects = [child for child in prep.children if child.dep_ == "pobj"]
+    times = frozenset([*lex.WEEKDAYS, *lex.MONTHS, "today", "yesterday", "morning", "evening", "night", "weekend"])
+    return prep.lower_ in ("on", "in", "at", "during", "after", "before") and any(
+        obj.ent_type_ in ("DATE", "TIME") or any(t.lower_ in times for t in obj.subtree) for obj in objects
+    )
+
+
 def _phrase(head: Token) -> Span:
     """The noun phrase headed by `head`, with coordinated heads ("X and Y"), a participle ("a union
     representing nurses") and an apposition that says who the source is ("Jane Roe, a spokeswoman for
@@ -1083,6 +1131,8 @@ def _phrase(head: Token) -> Span:
     right = head.i
     rights = list(head.rights)
     for number, child in enumerate(rights):
+        if child.dep_ == "prep" and _when(child):
+            break  # "Dunford Rovers on Sunday denied ...": when they spoke is not who
         if child.dep_ in ("prep", "compound", "amod", "poss", "nummod", "appos", "flat", "cc", "conj") or (
             child.dep_ == "acl" and _describes(child)
         ):
