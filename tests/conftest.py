@@ -309,16 +309,6 @@ def news_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 # --- the end-to-end status suite (tests/test_status_suite.py) ---------------------------------
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The status suite's cases run only when asked for (`-m status_suite`): it does not hold yet."""
-    if "status_suite" in (config.option.markexpr or ""):
-        return
-    chosen = [item for item in items if item.get_closest_marker("status_suite") is None]
-    if len(chosen) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
-        items[:] = chosen
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """After a run of the status suite: held / total per family, wrong confirmed, wrong doubt."""
     from tests.status_suite.judge import table

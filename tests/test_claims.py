@@ -279,6 +279,10 @@ def test_a_credit_cut_off_by_the_parser_is_given_back_to_its_quotation() -> None
         ("The memo, which the Tribune has obtained, says the plant will shut in June.", "The memo"),
         ("Ann Lee heard that the plant will shut in June.", "Ann Lee"),
         (
+            "The flour mill has shut down after 90 years, a local radio station reported on Friday.",
+            "a local radio station",
+        ),
+        (
             "The club has sacked its manager, several people at the club said on Saturday night.",
             "several people at the club",
         ),
@@ -318,6 +322,7 @@ def test_a_party_about_its_own_act_stays_on_the_record(text: str, source: str | 
         "The bill, passed by parliament in May, raises the pension age.",
         "The stadium, which fans saw for the first time on Sunday, holds 40,000 people.",
         "The grant was passed to the charity in May.",
+        "The flooding closed the road, a route used by 9,000 drivers.",
     ],
 )
 def test_acts_that_look_like_documents_shown_to_the_paper_stay_confirmed(text: str) -> None:

@@ -1,18 +1,21 @@
 """The end-to-end status suite (issue 21): every case of `tests/status_suite/families/` through
 `factdesk index` and `factdesk ask --json`, one test per case.
 
-The cases run only when selected with `-m status_suite` (conftest deselects them otherwise) and
-the table per family is printed at the end of the run. The checks of the suite's own shape run
-in every lane: they need no index.
+The cases run in every full run (`make test`, CI) and the table per family is printed at the end.
+The cases that do not hold yet are listed, each with what goes wrong, in
+`tests/status_suite/known_failures.yaml`: they are strict expected failures, so a fix that makes
+one hold fails the run until it is taken off the list, and a new failure fails it at once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.status_suite.cases import Case, ClaimExpectation, Family, Status, load_families, plain
 from tests.status_suite.judge import judge
@@ -20,6 +23,14 @@ from tests.status_suite.runner import SUITE_RUN, SuiteRun
 
 FAMILIES = load_families()
 CASES = [(family, case) for family in FAMILIES for case in family.cases]
+KNOWN_FAILURES: dict[str, str] = yaml.safe_load(
+    (Path(__file__).parent / "status_suite" / "known_failures.yaml").read_text(encoding="utf-8")
+) or {}
+
+
+def test_known_failures_name_real_cases() -> None:
+    assert set(KNOWN_FAILURES) <= {case.id for _, case in CASES}
+    assert all(isinstance(reason, str) and reason.strip() for reason in KNOWN_FAILURES.values())
 
 
 # --- the suite's shape --------------------------------------------------------------------
@@ -135,8 +146,14 @@ def suite_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return run
 
 
+def _marked(family: Family, case: Case) -> Any:
+    reason = KNOWN_FAILURES.get(case.id)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(family, case, marks=marks, id=f"{family.family}/{case.id}")
+
+
 @pytest.mark.status_suite
-@pytest.mark.parametrize(("family", "case"), CASES, ids=[f"{family.family}/{case.id}" for family, case in CASES])
+@pytest.mark.parametrize(("family", "case"), [_marked(family, case) for family, case in CASES])
 def test_case(family: Family, case: Case, suite_run: SuiteRun) -> None:
     result = suite_run.result(family, case)
     if not result.held:

@@ -908,7 +908,12 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         return None
     if any(child.lower_ in ("how", "why", "whether") for child in token.children):
         return None  # "by studying how it responds": a wh-clause, nobody speaking
-    if token.tag_ == "VBN" and token.dep_ in ("acl", "amod") and not any(c.dep_ == "ccomp" for c in token.children):
+    if (
+        token.tag_ == "VBN"
+        and token.dep_ in ("acl", "amod")
+        and not any(c.dep_ == "ccomp" for c in token.children)
+        and not (token.dep_ == "acl" and _trailing_credit(token))
+    ):
         return None  # "the burglaries reported in Korrin Falls": which burglaries, not who says so
     if not carries_content and not (subject is not None and _speaks(token, lemma)):
         return None
@@ -1088,6 +1093,8 @@ def _subject(token: Token) -> Token | None:
         return max(subjects, key=lambda subject: subject.i) if len(subjects) > 1 else subjects[0]
     if token.dep_ in ("conj", "xcomp") and token.head.i != token.i:
         return _subject(token.head)
+    if token.dep_ == "acl" and token.tag_ in ("VBD", "VBN") and _trailing_credit(token):
+        return token.head  # "..., a local radio station reported on Friday." (parsed as "shut a station")
     if token.tag_ == "VBG" and token.head.i != token.i:
         if token.dep_ == "advcl":  # "..., he said, adding that ..."
             return _subject(token.head)
@@ -1119,6 +1126,22 @@ def _when(prep: Token) -> bool:
     times = frozenset([*lex.WEEKDAYS, *lex.MONTHS, "today", "yesterday", "morning", "evening", "night", "weekend"])
     return prep.lower_ in ("on", "in", "at", "during", "after", "before") and any(
         obj.ent_type_ in ("DATE", "TIME") or any(t.lower_ in times for t in obj.subtree) for obj in objects
+    )
+
+
+def _trailing_credit(verb: Token) -> bool:
+    """A verb in the past that a misparse hangs on the noun before it, at the end of the sentence
+    after a comma, with no object of its own: "..., a local radio station reported on Friday."."""
+    noun = verb.head
+    doc = verb.doc
+    before = noun.left_edge.i - 1
+    after = [token for token in doc[verb.i + 1 : verb.sent.end] if not token.is_punct]
+    return (
+        noun.pos_ in ("NOUN", "PROPN")
+        and before >= verb.sent.start
+        and doc[before].text == ","
+        and not any(child.dep_ in ("dobj", "ccomp") for child in verb.children)
+        and all(token.i in {t.i for t in verb.subtree} for token in after)
     )
 
 
