@@ -879,4 +879,4 @@ def test_guild_id_registers_the_commands_in_that_server_at_once(
         return
     assert isinstance(target, discord.Object) and target.id == guild_id
     copied = {command.name for command in bot.tree.get_commands(guild=target)}
-    assert copied == {"ask", "sources", "status", "reindex"}
+    assert copied == {"ask", "sources", "status", "reindex", "follow", "follows", "unfollow"}
