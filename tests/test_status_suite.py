@@ -23,9 +23,9 @@ from tests.status_suite.runner import SUITE_RUN, SuiteRun
 
 FAMILIES = load_families()
 CASES = [(family, case) for family in FAMILIES for case in family.cases]
-KNOWN_FAILURES: dict[str, str] = yaml.safe_load(
-    (Path(__file__).parent / "status_suite" / "known_failures.yaml").read_text(encoding="utf-8")
-) or {}
+KNOWN_FAILURES: dict[str, str] = (
+    yaml.safe_load((Path(__file__).parent / "status_suite" / "known_failures.yaml").read_text(encoding="utf-8")) or {}
+)
 
 
 def test_known_failures_name_real_cases() -> None:
