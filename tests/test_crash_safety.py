@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -110,9 +111,17 @@ def test_sigkill_at_random_points_never_serves_a_mix(
     write_version(corpus, 2)
     new = hashes_of(corpus)
 
+    # Kill points as shares of how long the same run takes here, timed on a copy of the data
+    # folder: fixed delays proved nothing on a machine fast enough to finish before the first.
+    probe = tmp_path / "probe-data"
+    shutil.copytree(tmp_path / "data", probe)
+    started = time.perf_counter()
+    subprocess.run([FACTDESK, *command], env={**env, "FACTDESK_DATA_DIR": str(probe)}, capture_output=True, timeout=600)
+    duration = time.perf_counter() - started
+    shutil.rmtree(probe)
     rng = random.Random(sum(map(ord, " ".join(command))))
     killed = 0
-    for delay in sorted(rng.uniform(3.0, 14.0) for _ in range(3)):
+    for delay in sorted(rng.uniform(0.4, 0.9) * duration for _ in range(3)):
         killed += kill_during(command, env, delay)
         state = served_state(config)
         for article_id, content in state.items():
