@@ -449,6 +449,10 @@ _SHOWN_TO = frozenset(["seen", "obtained", "reviewed", "viewed", "examined", "sh
 _HANDED_TO = frozenset(["passed", "handed", "given", "forwarded", "shown", "supplied"])
 # What a paper does to a document it was shown, in a relative clause: "a copy of which the Post has seen".
 _SEE_LEMMAS = frozenset(["see", "obtain", "review", "view", "examine", "read", "receive"])
+# A part of a document standing for it: "The draft contract, a copy of which ...".
+_PART_NOUNS = frozenset(["copy", "version", "excerpt", "part", "extract", "page", "draft"])
+# Words that make a prepositional phrase a time: "on Sunday", "on Friday night", "in May".
+_TIME_WORDS = frozenset([*lex.WEEKDAYS, *lex.MONTHS, "today", "yesterday", "morning", "evening", "night", "weekend"])
 
 
 def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
@@ -548,23 +552,15 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
 
 
 def _seen_document(verb: Token) -> Token | None:
-    """The document a relative clause says someone other than its author saw or obtained: "the
-    memo, which the Tribune has obtained", "the draft, a copy of which the Post has seen". Its
-    subject must not be the document's own party (who wrote it): a news outlet, the paper, "we".
-    None when the clause's object is not a relative pronoun or the head is no document."""
+    """The document a relative clause says was seen or obtained: "the memo, which the Tribune has
+    obtained", "the draft, a copy of which the Post has seen". What it says is its author's claim,
+    shown to whoever saw it. None when the clause's object is no relative pronoun ("the stadium,
+    which fans saw") or its head no document (`lex.NOT_A_PARTY`)."""
     relative = any(
         t.lower_ in ("which", "that") and t.dep_ in ("dobj", "pobj", "nsubjpass") for t in verb.subtree if t.i < verb.i
     )
     head = verb.head
-    if head.dep_ == "appos" and head.lemma_.lower() in (
-        "copy",
-        "version",
-        "excerpt",
-        "part",
-        "extract",
-        "page",
-        "draft",
-    ):
+    if head.dep_ == "appos" and head.lemma_.lower() in _PART_NOUNS:
         head = head.head  # "The draft contract, a copy of which ..."
     if not relative or head.pos_ not in ("NOUN", "PROPN") or head.lemma_.lower() not in lex.NOT_A_PARTY:
         return None
@@ -1121,11 +1117,10 @@ def _passive_agent(token: Token) -> Token | None:
 
 
 def _when(prep: Token) -> bool:
-    """A preposition of time: "on Sunday", "in a statement on Monday" is not, "last week" has none."""
+    """A prepositional phrase of time ("on Sunday", "on Friday night"), not of who ("of the council")."""
     objects = [child for child in prep.children if child.dep_ == "pobj"]
-    times = frozenset([*lex.WEEKDAYS, *lex.MONTHS, "today", "yesterday", "morning", "evening", "night", "weekend"])
     return prep.lower_ in ("on", "in", "at", "during", "after", "before") and any(
-        obj.ent_type_ in ("DATE", "TIME") or any(t.lower_ in times for t in obj.subtree) for obj in objects
+        obj.ent_type_ in ("DATE", "TIME") or any(t.lower_ in _TIME_WORDS for t in obj.subtree) for obj in objects
     )
 
 
