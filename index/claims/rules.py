@@ -1081,12 +1081,10 @@ def _raised(token: Token, lemma: str) -> bool:
 def _subject(token: Token) -> Token | None:
     subjects = [child for child in token.children if child.dep_ in ("nsubj", "csubj")]
     if subjects:
-        # '"... Full panic mode," said Leslie Wimes': of two subjects, the one after the verb speaks.
-        if len(subjects) > 1 and subjects[-1].i > token.i:
-            return subjects[-1]
-        # "The club has sacked its manager, several people said": a misparse gives "said" the
-        # fronted clause's noun as a subject too; the speaker is the one nearest the verb.
-        return max(subjects, key=lambda subject: subject.i) if len(subjects) > 1 else subjects[0]
+        # Of two subjects the last speaks: '"... Full panic mode," said Leslie Wimes' (after the
+        # verb), and "The club has sacked its manager, several people said" (a misparse gives
+        # "said" the fronted clause's noun as a subject too).
+        return subjects[-1]
     if token.dep_ in ("conj", "xcomp") and token.head.i != token.i:
         return _subject(token.head)
     if token.dep_ == "acl" and token.tag_ in ("VBD", "VBN") and _trailing_credit(token):
@@ -1130,13 +1128,13 @@ def _trailing_credit(verb: Token) -> bool:
     noun = verb.head
     doc = verb.doc
     before = noun.left_edge.i - 1
-    after = [token for token in doc[verb.i + 1 : verb.sent.end] if not token.is_punct]
+    inside = {token.i for token in verb.subtree}
     return (
         noun.pos_ in ("NOUN", "PROPN")
         and before >= verb.sent.start
         and doc[before].text == ","
         and not any(child.dep_ in ("dobj", "ccomp") for child in verb.children)
-        and all(token.i in {t.i for t in verb.subtree} for token in after)
+        and all(token.i in inside for token in doc[verb.i + 1 : verb.sent.end] if not token.is_punct)
     )
 
 

@@ -81,11 +81,6 @@ def analyse_short_text(
     return decided
 
 
-def analyse_headline(text: str, tagging: Tagging = "learned") -> SentenceAnalysis:
-    """A headline (Title Case or ALL CAPS put in sentence case first) analysed as a whole."""
-    return analyse_short_text(load_nlp()(normalise_case(text)), text, tagging)
-
-
 def tag_article(article: Article, tagging: Tagging = "learned") -> list[TaggedSentence]:
     return tag_articles([article], tagging=tagging)[0]
 
