@@ -278,6 +278,7 @@ def test_a_credit_cut_off_by_the_parser_is_given_back_to_its_quotation() -> None
         ("The draft contract, a copy of which the Post has seen, gives Acme a 35-year lease.", "The draft contract"),
         ("The memo, which the Tribune has obtained, says the plant will shut in June.", "The memo"),
         ("Ann Lee heard that the plant will shut in June.", "Ann Lee"),
+        ("Local radio station KDMR has confirmed that the coach was sacked on Friday.", "Local radio station KDMR"),
         (
             "The flour mill has shut down after 90 years, a local radio station reported on Friday.",
             "a local radio station",

@@ -1248,7 +1248,13 @@ def _not_a_party(subject: Token) -> bool:
         return True
     if subject.pos_ == "PROPN":  # "Reuters", "the Coastal Tribune", "the Daily Planet"
         names = [subject, *(child for child in subject.children if child.dep_ == "compound")]
-        return any(token.lower_ in lex.OUTLET_NAME_WORDS for token in names)
+        # "Local radio station KDMR", "KDMR, a radio station,": a name a media noun describes.
+        described = [
+            child for child in subject.children if child.dep_ in ("compound", "appos") and child.pos_ == "NOUN"
+        ]
+        return any(token.lower_ in lex.OUTLET_NAME_WORDS for token in names) or any(
+            token.lemma_.lower() in lex.MEDIA_NOUNS for token in described
+        )
     return False
 
 
