@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.claims import lexicon as lex
-from index.claims.learned.crf import AttributionCRF, SentenceLabels, outermost, scope_top, under
+from index.claims.learned.crf import AttributionModel, SentenceLabels, outermost, scope_top, under
 from index.claims.learned.features import SPEAKING_WORDS
 from index.claims.learned.hedge import hedge_cue, uncertainty
 from index.claims.learned.own_voice import sentence_features
@@ -75,7 +75,7 @@ class _Reading:
 class LearnedTagger:
     """The CRF, the hedge model and their thresholds; `analyse` reads one parsed paragraph."""
 
-    def __init__(self, crf: AttributionCRF, hedge: LinearModel | None, thresholds: Thresholds) -> None:
+    def __init__(self, crf: AttributionModel, hedge: LinearModel | None, thresholds: Thresholds) -> None:
         self.crf = crf
         self.hedge = hedge
         self.thresholds = thresholds

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from index.claims.learned.features import DocArrays, rule_tags, token_features
 
@@ -52,6 +52,14 @@ class SentenceLabels:
     # the sentence is content, and the highest that one is a cue. Graded where the labels are not.
     content_probability: float = 0.0
     cue_probability: float = 0.0
+
+
+class AttributionModel(Protocol):
+    """What the combining step needs of an attribution model (the CRF here, or `bilstm.AttributionLSTM`)."""
+
+    def arrays(self, doc: Doc) -> DocArrays: ...
+
+    def read(self, start: int, end: int, arrays: DocArrays, analysis: SentenceAnalysis) -> SentenceLabels: ...
 
 
 class Clusters:

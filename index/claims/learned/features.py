@@ -14,7 +14,7 @@ per parsed paragraph into plain lists (`DocArrays`), then indexed per sentence.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index.claims import lexicon as lex
 
@@ -190,6 +190,7 @@ class DocArrays:
         "shape",
         "space",
         "tag",
+        "vectors",
         "word",
     )
 
@@ -219,6 +220,8 @@ class DocArrays:
                 children[head].add(self.dep[i])
         self.children = ["+".join(sorted(found)) if found else "" for found in children]
         self.clusters = [str(k) for k in clusters] if clusters is not None else None
+        # The tok2vec rows, for the attribution LSTM (set by `AttributionLSTM.arrays`).
+        self.vectors: Any = None
 
     def _ancestors(self) -> list[tuple[str, str]]:
         """Per token: the nearest ancestor (within 6 steps) that is a cue word used as a verb or noun,

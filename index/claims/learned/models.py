@@ -13,13 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.claims import lexicon as lex
+from index.claims.learned.bilstm import AttributionLSTM
 from index.claims.learned.combine import LearnedTagger, Thresholds
-from index.claims.learned.crf import AttributionCRF, Clusters
+from index.claims.learned.crf import AttributionCRF, AttributionModel, Clusters
 from index.claims.learned.linear import LinearModel
 from index.claims.learned.own_voice import OwnVoice
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 ATTRIBUTION = "attribution.crfsuite"
+ATTRIBUTION_LSTM = "attribution.safetensors"
 ATTRIBUTION_SETTINGS = "attribution.json"
 HEDGE = "hedge.json"
 EMERGENT = "emergent.json"
@@ -46,16 +48,21 @@ def attribution_settings(folder: Path = MODELS) -> dict[str, object]:
 
 @lru_cache(maxsize=4)
 def load_tagger(folder: Path = MODELS, *, hedge: bool = True) -> LearnedTagger:
-    """The CRF (with its cluster centroids when it uses them), the hedge model and the thresholds.
+    """The attribution model (the BiLSTM, or the CRF with its cluster centroids when it uses them, as
+    `attribution.json` says), the hedge model and the thresholds.
 
     `hedge=False`: without the hedge model (training it needs the tagger's other readings).
     """
     settings = attribution_settings(folder)
-    k = int(str(settings.get("clusters", 0) or 0))
-    clusters = Clusters.load(_require(folder / f"tok2vec_clusters_k{k}.npz")) if k else None
-    crf = AttributionCRF(
-        _require(folder / ATTRIBUTION), rule_features=bool(settings.get("rule_features", True)), clusters=clusters
-    )
+    crf: AttributionModel
+    if settings.get("model") == "bilstm":
+        crf = AttributionLSTM(folder, _require(folder / ATTRIBUTION_LSTM).name, ATTRIBUTION_SETTINGS)
+    else:
+        k = int(str(settings.get("clusters", 0) or 0))
+        clusters = Clusters.load(_require(folder / f"tok2vec_clusters_k{k}.npz")) if k else None
+        crf = AttributionCRF(
+            _require(folder / ATTRIBUTION), rule_features=bool(settings.get("rule_features", True)), clusters=clusters
+        )
     model = load_linear(HEDGE, folder) if hedge else None
     thresholds = Thresholds(
         content=float(str(settings.get("content_threshold", Thresholds.content))),
