@@ -397,6 +397,8 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
                 yield _cue("hedge", token, sent)
         elif token.pos_ == "VERB" and lemma in lex.STANCE_VERBS and (cue := _stance_verb(token, sent, lemma)):
             yield cue
+        elif token.pos_ == "VERB" and lemma in _BRIEFING_VERBS and (briefing := _briefing(token, lemma)):
+            yield briefing
         elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
             rumour = lemma in ("rumor", "rumour")
             yield _cue("attribution", token, sent, source="rumour" if rumour else "unnamed sources")
@@ -565,6 +567,64 @@ def _seen_document(verb: Token) -> Token | None:
     if not relative or head.pos_ not in ("NOUN", "PROPN") or head.lemma_.lower() not in lex.NOT_A_PARTY:
         return None
     return head
+
+
+# Verbs of telling a listener about something without saying it: "Senior officers briefed the
+# Monitor on the reorganisation", "Staff informed the Herald of the changes", "Two ministers spoke
+# to the Post about the budget". The sentences after are what was said (see `reference`).
+_BRIEFING_VERBS = frozenset(["brief", "inform", "update", "speak", "talk", "walk", "fill"])
+# Of these, the ones that are telling whoever the listener is; the rest only with the press as
+# listener ("spoke to reporters", "walked the Gazette through", not "talked to the players").
+_TELLING_ANYONE = frozenset(["brief", "inform"])
+
+
+def _press(token: Token) -> bool:
+    """A listener who is the press: "reporters", "the Monitor", "this paper", "us"."""
+    return token.lower_ == "us" or (token.lemma_.lower() in lex.MEDIA_NOUNS or _not_a_party(token))
+
+
+def _topic(token: Token) -> bool:
+    """What a talk with the press was about ("spoke to the Post about the budget", "walked
+    reporters through the plan", "filled us in"): without it, "the minister spoke to reporters
+    after the vote" says nothing about what follows."""
+    return any(
+        (child.dep_ == "prep" and child.lower_ in ("about", "on", "of", "through", "over") and not _when(child))
+        or (child.dep_ == "prt" and child.lower_ in ("in", "through"))
+        for child in token.children
+    )
+
+
+def _briefing(token: Token, lemma: str) -> Cue | None:
+    """A briefing with its teller, never on the record: being briefed is not being told on the
+    record, and what follows may be anyone's act. The teller is the subject, or the agent of a
+    passive ("The Monitor was briefed by officers"); nobody named makes it unnamed sources."""
+    if _negated(token) or any(child.lower_ in ("how", "why", "whether") for child in token.children):
+        return None
+    listeners = [child for child in token.children if child.dep_ == "nsubjpass"]
+    passive = bool(listeners)
+    if passive:
+        teller = _passive_agent(token)
+    else:
+        listeners = [child for child in token.children if child.dep_ in ("dobj", "dative")]
+        listeners += [
+            grandchild
+            for child in token.children
+            if child.dep_ == "prep" and child.lower_ in ("to", "with")
+            for grandchild in child.children
+            if grandchild.dep_ == "pobj"
+        ]
+        teller = _subject(token)
+    if not listeners or (teller is None and not passive):
+        return None
+    if lemma not in _TELLING_ANYONE and not (
+        any(_press(listener) for listener in listeners) and _topic(token)
+    ):
+        return None
+    start, end = token.idx, token.idx + len(token.text)
+    if teller is None:
+        return Cue("attribution", token.text, start, end, "unnamed sources", on_record=False)
+    phrase = _phrase(teller)
+    return Cue("attribution", token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
 
 
 def _sourced(kind: str, token: Token, source: Token) -> Cue:
