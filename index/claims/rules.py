@@ -616,9 +616,7 @@ def _briefing(token: Token, lemma: str) -> Cue | None:
         teller = _subject(token)
     if not listeners or (teller is None and not passive):
         return None
-    if lemma not in _TELLING_ANYONE and not (
-        any(_press(listener) for listener in listeners) and _topic(token)
-    ):
+    if lemma not in _TELLING_ANYONE and not (any(_press(listener) for listener in listeners) and _topic(token)):
         return None
     start, end = token.idx, token.idx + len(token.text)
     if teller is None:
