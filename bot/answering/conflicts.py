@@ -153,7 +153,9 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: 
                 continue  # two copies of one wire story do not dispute each other
             if not _texts_contradict(first, second):
                 continue
-            order = _newer(first, second) if about_now else None
+            # A denial is a dispute about what happened, not a newer state of it.
+            denial = any(draft.support[0].sentence.cue_kind == "denial" for draft in (first, second))
+            order = _newer(first, second) if about_now and not denial else None
             if order is None:
                 result[i] = result[i].disputed(second.who)
                 result[j] = result[j].disputed(first.who)
@@ -333,7 +335,18 @@ def _about_different_things(first: Evidence, second: Evidence) -> bool:
     if _told_apart(first.sentence.text, second.sentence.text):
         return True
     a, b = _subjects(first), _subjects(second)
-    return bool(a) and bool(b) and not (a & b)
+    if not a or not b or a & b:
+        return False
+    return not (_named_in(a, second, first) or _named_in(b, first, second))
+
+
+def _named_in(names: set[str], other: Evidence, own: Evidence) -> bool:
+    """Names a sentence took from its title ("Regatta organisers respond") that the other sentence
+    uses as common words ("the summer regatta"): the same thing, named in the title only."""
+    if any(word in names for word in _claim_words(own)):
+        return False  # the sentence's own names: capitals tell things apart
+    words = {word.lower() for word in _WORD_TOKEN.findall(other.sentence.text)}
+    return {name.lower() for name in names} <= words
 
 
 # Words that tell two things of one kind apart: "the north lido" and "the south lido".

@@ -351,11 +351,11 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     by_kind: dict[str, list[Cue]] = {}
     for cue in cues:
         by_kind.setdefault(cue.kind, []).append(cue)
-    for kind in ("denial", "not_confirmed", "unconfirmed"):
-        if kind in by_kind:
-            return ClaimStatus.DISPUTED, by_kind[kind][0]
     # "stance": a party's own position or act of demand ("X urged", "X plans to"), weaker than saying.
     attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", []) + by_kind.get("stance", [])
+    for kind in ("denial", "not_confirmed", "unconfirmed"):
+        if kind in by_kind:
+            return ClaimStatus.DISPUTED, _denier(by_kind[kind][0], attributions)
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
         # A named source ("according to two employees") over an impersonal one ("have been told").
@@ -367,6 +367,18 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     if attributions:
         return ClaimStatus.CONFIRMED, attributions[0]
     return ClaimStatus.CONFIRMED, None
+
+
+def _denier(denial: Cue, attributions: list[Cue]) -> Cue:
+    """A denial whose own subject the parse lost is the sentence's speaker's: "The organisers said
+    the festival will go ahead as planned and denied it had been cancelled" ("denied" hangs off
+    "planned")."""
+    if denial.source is not None:
+        return denial
+    speaker = next((cue for cue in attributions if cue.source is not None and cue.start < denial.start), None)
+    if speaker is None or speaker.source == "unnamed sources":
+        return denial
+    return replace(denial, source=speaker.source, source_start=speaker.source_start, source_end=speaker.source_end)
 
 
 def _find_cues(sent: Span) -> Iterator[Cue]:
@@ -758,6 +770,8 @@ def _question_mark(sent: Span) -> Token | None:
     return None
 
 
+# Enough steps up a parse tree to leave any clause; trees are shallow.
+_MAX_CLIMB = 8
 _SEPARATOR = re.compile(r":|\s[-–—―]|[-–—―]\s|--")
 _DASHES = frozenset(["-", "–", "—", "―", "--"])
 
@@ -901,11 +915,27 @@ def _cue(
         if words:
             start = min(start, words[0].idx)
     text = sent.doc.text[start:end]
-    subject = _subject(token)
+    subject = _speaker_of_conjunct(token) or _subject(token)
     if subject is not None and source is None and kind in ("denial", "not_confirmed", "unconfirmed"):
         phrase = _phrase(subject)
         return Cue(kind, text, start, end, phrase.text, phrase.start_char, phrase.end_char)
     return Cue(kind, text, start, end, source)
+
+
+def _speaker_of_conjunct(token: Token) -> Token | None:
+    """The speaker of "X said the race will go ahead and denied it had been called off": spaCy
+    often joins the second verb to the reported clause ("go"), which would make "the race" deny.
+    A subjectless conjunct inside what a speaker says is the speaker's own second act."""
+    if token.dep_ != "conj" or any(child.dep_ in ("nsubj", "nsubjpass") for child in token.children):
+        return None
+    node = token.head
+    for _ in range(_MAX_CLIMB):
+        if node.dep_ in ("ccomp", "parataxis") and node.head.lemma_.lower() in lex.SPEECH_VERBS:
+            return _subject(node.head)
+        if node.head.i == node.i:
+            return None
+        node = node.head
+    return None
 
 
 def _according_to(token: Token, sent: Span) -> Cue:
