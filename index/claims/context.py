@@ -114,6 +114,8 @@ _LABEL_LINE = re.compile(
 )
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
+# The body's first sentence restates a title it shares this many content words with.
+LEAD_SHARES = 2
 
 
 def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None) -> list[DecidedSentence]:
@@ -222,7 +224,13 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
         block = article.blocks[sentence.block]
         # A list item or quotation under a lead-in: the lead-in's speaker covers it.
         if block.lead_in is not None and block.lead_in in last_of_block:
-            frame = _frame_of(sentences[last_of_block[block.lead_in]].analysis, outer=True)
+            lead = last_of_block[block.lead_in]
+            frame = _frame_of(sentences[lead].analysis, outer=True)
+            if (frame is None or _speaker_is_it(sentences[lead].analysis)) and found[lead]:
+                # "It reads in part:" says no more than its frame: "A copy was seen by the Post."
+                frame = replace(max(found[lead], key=lambda f: f.status.doubt), outer=True)
+            if frame is None and block.kind == "quote":
+                frame = Frame(ClaimStatus.REPORTED, None, outer=False)  # someone's words all the same
             if frame is not None:
                 found[k].append(frame)
         # A quotation with nothing leading into it is someone's words, not the outlet's.
@@ -259,7 +267,7 @@ def _told(article: ArticleReading, k: int, first_of_block: Mapping[int, int]) ->
             return []
     told = []
     for j in following:
-        if _own_speaker(sentences[j].analysis):
+        if _own_speaker(sentences[j].analysis) and not _speaker_is_it(sentences[j].analysis):
             break
         told.append(j)
     return told
@@ -298,7 +306,12 @@ def _title_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
     frame = replace(frame, cue=cue)
     terms = _claim_terms(article.title, frame)
     for k, sentence in enumerate(article.sentences):
-        if _restates(terms, article.body[sentence.start : sentence.end]):
+        text = article.body[sentence.start : sentence.end]
+        # The lead sentence tells the headline's story in other words ("Glenmore Rail said to be
+        # axing its night trains" over "Glenmore Rail will withdraw all of its overnight services"):
+        # sharing who or what the story is about is enough there.
+        lead = k == 0 and len(terms & content_terms(text)) >= LEAD_SHARES
+        if lead or _restates(terms, text):
             found[k].append(frame)
 
 
@@ -352,6 +365,13 @@ def _own_speaker(analysis: SentenceAnalysis) -> bool:
     return cue is not None and cue.kind in _SPEAKING and cue.source is not None
 
 
+def _speaker_is_it(analysis: SentenceAnalysis) -> bool:
+    """A speaker that is only "it" or "they": who it is, the sentences before say ("A copy was
+    obtained by the Gazette. It says: ..."), so their frames still reach it."""
+    cue = analysis.cue
+    return cue is not None and (cue.source or "").strip().lower() in ("it", "they")
+
+
 def _frame_of(analysis: SentenceAnalysis, *, outer: bool) -> Frame | None:
     """The frame a sentence's own attribution casts over others: reported when it is someone's
     word off the record, confirmed when a party on the record speaks, speculative when hedged."""
@@ -375,7 +395,7 @@ def _framed(analysis: SentenceAnalysis, frames: Sequence[Frame]) -> SentenceAnal
         return analysis
     if analysis.unconfirms is not None:
         return analysis
-    own = _own_speaker(analysis)
+    own = _own_speaker(analysis) and not _speaker_is_it(analysis)
     applicable = [frame for frame in frames if frame.outer or not own]
     if not applicable:
         return analysis

@@ -385,7 +385,9 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
     for token in sent:
         lemma = token.lemma_.lower()
         lower = token.lower_
-        if lower == "according" and token.i + 1 < sent.end and sent.doc[token.i + 1].lower_ == "to":
+        if token.tag_ == "VBN" and lemma in _ACCOUNT_VERBS and (as_told := _as_told(token)) is not None:
+            yield as_told
+        elif lower == "according" and token.i + 1 < sent.end and sent.doc[token.i + 1].lower_ == "to":
             yield _according_to(token, sent)
         elif token.pos_ in ("VERB", "AUX") and lemma in lex.CONFIRMATION_VERBS and _negated(token):
             yield _cue("not_confirmed" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
@@ -553,6 +555,10 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
             if participle.dep_ in ("acl", "relcl", "amod") and participle.head.pos_ in ("NOUN", "PROPN")
             else next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
         )
+        if document is not None and participle.dep_ == "ROOT":
+            # "A copy was reviewed by the Business Post.": the document is the source; the
+            # sentences after are what it says (see `reference`).
+            return _sourced("attribution", token, document)
         if document is not None:
             start = _phrase(document).start_char
             end = token.i + 2
@@ -637,6 +643,31 @@ def _briefing(token: Token, lemma: str) -> Cue | None:
     return Cue("attribution", token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
 
 
+# Verbs of giving an account, in "as described by ...": "Terms under discussion, as described to
+# the Bulletin by a person involved in the talks:", "the plan, as outlined by two officers".
+_ACCOUNT_VERBS = frozenset(
+    ["describe", "outline", "set", "explain", "tell", "relate", "recount", "report", "announce", "confirm",
+     "present", "detail", "sketch", "put", "characterise", "characterize", "portray", "brief", "give", "state",
+     "publish", "quote", "relay", "summarise", "summarize"]
+)  # fmt: skip
+# Of these, the ones by which a party puts its own word on the record ("as set out by the operator").
+_PUBLISHING_VERBS = frozenset(["set", "announce", "confirm", "publish", "state"])
+
+
+def _as_told(participle: Token) -> Cue | None:
+    """ "as described by X": X's account of what the phrase heads, on the record only when a party
+    recognised as one published it ("the timetable as set out by the operator")."""
+    if not any(child.dep_ == "mark" and child.lower_ == "as" for child in participle.children):
+        return None
+    agent = _passive_agent(participle)
+    if agent is None:
+        return None
+    phrase = _phrase(agent)
+    start, end = participle.idx, participle.idx + len(participle.text)
+    on_record = participle.lemma_.lower() in _PUBLISHING_VERBS and _is_named(agent)
+    return Cue("attribution", participle.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
+
+
 def _sourced(kind: str, token: Token, source: Token) -> Cue:
     """A cue on `token` whose source is the phrase headed by `source`, never on the record."""
     phrase = _phrase(source)
@@ -679,10 +710,24 @@ def _hedging_modal(token: Token) -> bool:
     following = token.nbor(1) if token.i + 1 < len(token.doc) else None
     if token.text[:1].isupper() and following is not None and following.pos_ == "PROPN":
         return False
+    if token.lower_ == "would" and backshifted(token):
+        return False
     if token.lower_ in ("could", "would") and following is not None and following.lower_ in ("not", "n't", "never"):
         head = token.head
         return not any(child.lower_ == "until" for child in head.children)
     return True
+
+
+def backshifted(modal: Token) -> bool:
+    """ "would" as the past of "will" in reported speech: "the university said it would freeze
+    fees" reports "we will freeze fees", no hedge (a condition is a hedge of its own)."""
+    clause = modal.head
+    speaker = clause.head
+    return (
+        clause.dep_ == "ccomp"
+        and speaker.tag_ in ("VBD", "VBN")
+        and speaker.lemma_.lower() in lex.SPEECH_VERBS | lex.ON_RECORD_VERBS
+    )
 
 
 def _hedging_verb(token: Token, lemma: str) -> bool:
@@ -1490,6 +1535,20 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         )
     ]
     opening = [token.lower_ for token in words[:3]]
+    if cue.text.lower() in _SHOWN_TO | _HANDED_TO and any(
+        token.dep_ == "ROOT"
+        and cue.start <= token.idx < cue.end
+        and any(
+            child.dep_ == "nsubjpass"
+            and child.lemma_.lower() in lex.NOT_A_PARTY | _PART_NOUNS
+            and not any(det.lower_ in ("that", "this", "these", "those") for det in child.children)
+            for child in token.children
+        )
+        for token in words
+    ):
+        return "ahead"  # "A copy was reviewed by the Post. It reads: ...": the document speaks next
+    if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):
+        return "back"  # "That is according to two officials, who spoke on condition of anonymity ..."
     says_something = any(
         token.dep_ in ("ccomp", "parataxis", "xcomp") and token.pos_ in ("VERB", "AUX") and token in outside
         for token in sent

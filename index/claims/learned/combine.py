@@ -142,6 +142,11 @@ class LearnedTagger:
         if uncertainty(self.hedge, reading.arrays, reading.sent) < self.thresholds.hedge:
             return analysis
         cue = hedge_cue(self.hedge, reading.arrays, reading.sent)
+        speaking = analysis.cue if analysis.cue is not None and analysis.cue.kind in _SPEAKING else None
+        if cue is not None and speaking is not None and speaking.start <= cue.start < speaking.end:
+            # The word weighing most is the speaker's own verb ("the trust said ..."): Wikipedia's
+            # weasel "it is said" taught it; a speaker who is named hedges nothing by saying.
+            return analysis
         cues = analysis.cues + ((cue,) if cue is not None else ())
         if analysis.status is ClaimStatus.REPORTED:
             return replace(analysis, cues=cues)
