@@ -187,6 +187,9 @@ def _outlet_voice(analysis: SentenceAnalysis) -> bool:
     )
 
 
+_QUOTE_MARKS = frozenset(['"', "“", "”", "‘", "’", "'"])
+
+
 def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: int) -> SentenceAnalysis:
     """A sentence that is someone's content: the speaker of the nearest sentence with one in its
     block (the following sentence first: '"A. B." | she said.'), else of the sentence just before
@@ -194,17 +197,26 @@ def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: 
     else reported, by nobody named."""
     sentences = article.sentences
     block = sentences[k].block
-    same = [j for j in (k + 1, *range(k - 1, -1, -1), *range(k + 2, len(sentences))) if 0 <= j < len(sentences)]
-    order = [j for j in same if sentences[j].block == block]
-    opens_quoted = article.body[sentences[k].start : sentences[k].start + 1] in ('"', "“", "‘", "'")
-    if k > 0 and sentences[k - 1].block != block and opens_quoted:
-        order.append(k - 1)  # a quotation running on from the paragraph before ('“...' opens each paragraph)
+    text = article.body[sentences[k].start : sentences[k].end].rstrip()
+    opens_quoted = text[:1] in _QUOTE_MARKS
+    quoted = opens_quoted or text.rstrip(".!?")[-1:] in _QUOTE_MARKS
+    before = [j for j in range(k - 1, -1, -1) if sentences[j].block == block]
+    after = [j for j in range(k + 1, len(sentences)) if sentences[j].block == block]
+    previous_block = [k - 1] if k > 0 and sentences[k - 1].block != block else []
+    if quoted:
+        # '"A. B." | she said.': the speaker's tag follows; a quotation may run on from the
+        # paragraph before ('“...' opens each paragraph).
+        order = after[:1] + before + (previous_block if opens_quoted else []) + after[1:]
+    else:
+        # Plain content goes on from what came before: "A draft ... shows X. It also proposes Y.
+        # The Treasury said it did not comment." is the draft's Y, not the Treasury's.
+        order = before + previous_block + after
     analysis = analyses[k]
     for j in order:
         other = analyses[j]
         if not _own_speaker(other) or other.cue is None:
             continue
-        if other.status is ClaimStatus.CONFIRMED and other.cue.on_record:
+        if other.status is ClaimStatus.CONFIRMED and other.cue.on_record and (quoted or j < k):
             return _with(analysis, analysis.status, other.cue)  # a party's quotation going on
         if other.status in (ClaimStatus.REPORTED, ClaimStatus.SPECULATIVE, ClaimStatus.CONFIRMED):
             return _with(analysis, ClaimStatus.REPORTED, other.cue)
@@ -252,7 +264,38 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
                     found[j].append(frame)
     _heading_frames(article, found, first_of_block)
     _title_frames(article, found)
+    _pronoun_frames(article, found)
     return found
+
+
+# "It also proposes ...", "They say ...": a document or source going on, by the verbs documents
+# and sources speak with.
+_GOES_ON = re.compile(
+    r"\s*(?:it|they)\s+(?:also\s+|further\s+|then\s+)?"
+    r"(?:propos|recommend|suggest|includ|list|call|set|outlin|detail|warn|say|said|state|show|reveal|describ|"
+    r"estimat|predict|find|found|conclud|not|add|claim|envisag|plan|urg|argu|indicat|mention|cit|put)\w*\b",
+    re.IGNORECASE,
+)
+
+
+def _pronoun_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
+    """ "A draft, seen by the Ledger, shows X. It also proposes Y.": "it" is the draft, so Y is the
+    draft's too, whatever "It says" would make of it alone. The nearest speaker before, in the
+    same paragraph or the one before, decides; only off-the-record speakers are passed on (an
+    "it" after a party on the record may be that party, or anything)."""
+    sentences = article.sentences
+    for k, sentence in enumerate(sentences):
+        if not _GOES_ON.match(article.body, sentence.start) and not _speaker_is_it(sentence.analysis):
+            continue
+        block = sentence.block
+        for j in range(k - 1, -1, -1):
+            if sentences[j].block < block - 1:
+                break
+            before = sentences[j].analysis
+            if _own_speaker(before) and not _speaker_is_it(before):
+                if before.status is ClaimStatus.REPORTED and before.cue is not None:
+                    found[k].append(Frame(ClaimStatus.REPORTED, before.cue, outer=True))
+                break
 
 
 def _told(article: ArticleReading, k: int, first_of_block: Mapping[int, int]) -> list[int]:
