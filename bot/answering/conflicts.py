@@ -154,7 +154,7 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: 
             if not _texts_contradict(first, second):
                 continue
             # A denial is a dispute about what happened, not a newer state of it.
-            denial = any(draft.support[0].sentence.cue_kind == "denial" for draft in (first, second))
+            denial = any(_deciding(draft.support[0]) for draft in (first, second))
             order = _newer(first, second) if about_now and not denial else None
             if order is None:
                 result[i] = result[i].disputed(second.who)
@@ -245,8 +245,29 @@ def contradicts(first: Evidence, second: Evidence) -> bool:
     # Opposite happenings on the same point: "closed" against "reopened".
     opposite = bool(a.predicate and b.predicate) and frozenset((a.predicate, b.predicate)) in lex.OPPOSITE_PREDICATES
     if opposite and similar and similar >= SAME_POINT and a.negated == b.negated:
+        return _opposite_in_time(first, second)
+    if similar and similar >= SAME_POINT and (_undecided_by_party(first, second) or _undecided_by_party(second, first)):
         return True
     return _denies(a.status, a.cue_kind) != _denies(b.status, b.cue_kind)
+
+
+_WILL = re.compile(r"\b(?:will|'ll|is to|are to|plans? to|intends? to|is going to|decided to)\b", re.IGNORECASE)
+
+
+def _undecided_by_party(undecided: Evidence, claim: Evidence) -> bool:
+    """The party concerned saying no decision has been made ("Brenner Steel said no decision had
+    been taken on the future of its Ostrava works") against a claim that it will act ("Brenner
+    Steel will close its Ostrava works, the union said")."""
+    a, b = undecided.sentence, claim.sentence
+    if a.predicate != "decide" or not a.negated or b.negated or not a.source or not _WILL.search(b.text):
+        return False
+    return bool(content_terms(a.source) & content_terms(_without_source(b)))
+
+
+def _deciding(item: Evidence) -> bool:
+    """A denial, or the party concerned saying nothing is decided: a dispute, never a newer state."""
+    sentence = item.sentence
+    return sentence.cue_kind == "denial" or (sentence.predicate == "decide" and sentence.negated)
 
 
 def _denies(status: ClaimStatus, cue_kind: str | None) -> bool:
@@ -439,6 +460,20 @@ _SAID_ON = re.compile(
 )
 _UNTIL = re.compile(r"\b(?:until|till|before)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|'ll|shall|next|from|starting|is to|are to|going to)\b", re.IGNORECASE)
+
+
+def _opposite_in_time(first: Evidence, second: Evidence) -> bool:
+    """Opposite happenings, unless one is a state "until" a day the other's happening is not
+    before: "will remain closed until 26 October" is "will not resume until 26 October", so it
+    contradicts "will run again from Saturday 17 October" and holds with "reopens on 27 October"."""
+    for state, other in ((first, second), (second, first)):
+        if not _UNTIL.search(state.sentence.text):
+            continue
+        until_days = days(_SAID_ON.sub(" ", state.sentence.text), state.article.published)
+        other_days = days(_SAID_ON.sub(" ", other.sentence.text), other.article.published)
+        if until_days and other_days:
+            return any(day < min(until_days) for day in other_days)
+    return True
 
 
 def happening_conflict(first: Evidence, second: Evidence) -> bool:

@@ -241,12 +241,10 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
         planned = next((c for c in plan.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
         if planned is not None:  # "it had no plans to close the branch": about closing, denied
             return lex.SAME_HAPPENING.get(planned.lemma_.lower(), planned.lemma_.lower()), negated
-    if lemma == "make" and any(c.dep_ == "dobj" and c.lemma_.lower() in ("decision", "choice") for c in head.children):
-        lemma = "decide"  # "no decision has been made" against "the mayor has decided"
-    if lemma == "make" and any(
-        c.dep_ == "nsubjpass" and c.lemma_.lower() in ("decision", "choice") for c in head.children
+    if lemma in ("make", "take", "reach") and any(
+        c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in ("decision", "choice") for c in head.children
     ):
-        lemma = "decide"
+        lemma = "decide"  # "no decision has been made / taken" against "the mayor has decided"
     return lex.SAME_HAPPENING.get(lemma, lemma), negated
 
 
