@@ -177,6 +177,7 @@ def _outermost(sent: Span, cues: tuple[Cue, ...]) -> Cue | None:
             and low <= verb.i <= high
             and _norm(cue.source) != _norm(outer.source)
             and _norm(cue.source) not in _PRONOUNS  # "The mayor said she confirmed it": one speaker
+            and _norm(cue.source).split(" ")[0] not in _POSSESSIVES  # "her ministry", "its board": theirs
         ]
         if inner:
             return outer
@@ -184,6 +185,7 @@ def _outermost(sent: Span, cues: tuple[Cue, ...]) -> Cue | None:
 
 
 _PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "him", "her", "them", "us", "me"])
+_POSSESSIVES = frozenset(["his", "her", "its", "their", "our", "my"])
 
 
 def _norm(source: str | None) -> str:
@@ -1410,6 +1412,8 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
         word[:5] for word in speaker_words if len(word) > 4
     }:
         return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
+    if not other and _names_again(speaker, agent):
+        return True  # "Northwind Airlines will stop flying to Lisbon, the carrier announced"
     lemma = agent.lemma_.lower()
     someone = (
         lemma in lex.PARTY_NOUNS
@@ -1424,6 +1428,32 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
     acts = any(child.dep_ in ("dobj", "dative", "xcomp", "ccomp") for child in clause.children)
     titled = any(child.dep_ == "compound" and child.lemma_.lower() in lex.PARTY_NOUNS for child in agent.children)
     return not (someone or titled or (named and acts))
+
+
+# What a company's name says it is, by the common noun a report calls it by afterwards:
+# "Northwind Airlines ..., the carrier said", "Brenner Steel ..., the company said".
+_KIND_WORDS = {
+    "airline": frozenset(["air", "airline", "airlines", "airways", "jet", "aviation"]),
+    "carrier": frozenset(["air", "airline", "airlines", "airways", "jet", "aviation", "rail", "railways", "ferries"]),
+    "operator": frozenset(["rail", "railways", "trains", "buses", "bus", "ferries", "railink", "transport"]),
+    "company": frozenset(["inc", "ltd", "plc", "group", "corp", "co", "holdings", "foods", "steel", "motors", "energy",
+                          "airlines", "airways", "industries", "systems", "technologies", "pharma", "paper", "mining"]),
+    "bank": frozenset(["bank", "bancorp", "banking"]),
+    "club": frozenset(["fc", "afc", "united", "rovers", "athletic", "club", "wanderers", "albion"]),
+}  # fmt: skip
+_KIND_WORDS["firm"] = _KIND_WORDS["group"] = _KIND_WORDS["company"]
+
+
+def _names_again(speaker: Token, agent: Token) -> bool:
+    """ "the carrier" after "Northwind Airlines": a definite common noun that says what the named
+    agent is (by a word of its name), so both are the one party."""
+    kinds = _KIND_WORDS.get(speaker.lemma_.lower())
+    if kinds is None or speaker.pos_ != "NOUN" or not any(c.lower_ == "the" for c in speaker.children):
+        return False
+    if any(token.pos_ == "PROPN" for token in _phrase(speaker)):
+        return False  # "the airline Skyloft": a name of its own
+    name = [token.lower_ for token in _phrase(agent) if token.pos_ == "PROPN"]
+    return bool(name) and bool(kinds & set(name))
 
 
 # Relational nouns that name another party, possessive or not: "its rival", "their opponents".
