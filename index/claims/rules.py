@@ -1538,6 +1538,12 @@ def _asks(clause: Token) -> bool:
     return first.tag_ in ("WP", "WRB", "WDT") or first.lower_ in ("what", "how", "when", "where", "why", "which")
 
 
+def _cue_verb_index(sent: Span, cue: Cue) -> int:
+    """The token index of a cue's last word in its sentence (the sentence's end if none)."""
+    inside = [token.i for token in sent if cue.start <= token.idx < cue.end]
+    return inside[-1] if inside else sent.end
+
+
 def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
     """Whether a sentence's attribution covers a neighbour rather than itself.
 
@@ -1577,6 +1583,10 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         return "ahead"  # "A copy was reviewed by the Post. It reads: ...": the document speaks next
     if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):
         return "back"  # "That is according to two officials, who spoke on condition of anonymity ..."
+    if opening[0] in ("that", "this") and sent.root.lemma_ == "be" and any(
+        token.lower_ == "what" and token.i < _cue_verb_index(sent, cue) for token in words[1:7]
+    ):
+        return "back"  # "That, at least, is what two of her former aides have been telling donors."
     says_something = any(
         token.dep_ in ("ccomp", "parataxis", "xcomp") and token.pos_ in ("VERB", "AUX") and token in outside
         for token in sent
