@@ -1583,8 +1583,10 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         return "ahead"  # "A copy was reviewed by the Post. It reads: ...": the document speaks next
     if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):
         return "back"  # "That is according to two officials, who spoke on condition of anonymity ..."
-    if opening[0] in ("that", "this") and sent.root.lemma_ == "be" and any(
-        token.lower_ == "what" and token.i < _cue_verb_index(sent, cue) for token in words[1:7]
+    if (
+        opening[0] in ("that", "this")
+        and sent.root.lemma_ == "be"
+        and any(token.lower_ == "what" and token.i < _cue_verb_index(sent, cue) for token in words[1:7])
     ):
         return "back"  # "That, at least, is what two of her former aides have been telling donors."
     says_something = any(
