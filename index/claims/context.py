@@ -132,6 +132,7 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
             and not own_voice.own_voice(row, hedged=_hedged(analysis))
             for sentence, analysis, row in zip(article.sentences, framed, features, strict=True)
         ]
+        doubted = _items_follow_lead_in(article, framed, frames, doubted)
         framed = [
             _borrowed(article, framed, k) if doubt else analysis
             for k, (analysis, doubt) in enumerate(zip(framed, doubted, strict=True))
@@ -140,6 +141,29 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
         DecidedSentence(sentence.start, sentence.end, analysis, sentence.instruction_like)
         for sentence, analysis in zip(article.sentences, framed, strict=True)
     ]
+
+
+def _items_follow_lead_in(
+    article: ArticleReading,
+    framed: Sequence[SentenceAnalysis],
+    frames: Sequence[Sequence[Frame]],
+    doubted: list[bool],
+) -> list[bool]:
+    """A list item under a lead-in the outlet states in its own voice ("Here is what changes for
+    households:") is the outlet's too: PolNeAR has no lists, and its sentences after a colon are
+    mostly quotations, so the model doubts the first item for the colon alone. Only where nothing
+    frames the item and the lead-in itself was vouched for."""
+    sentences = article.sentences
+    last_of_block = {sentence.block: k for k, sentence in enumerate(sentences)}
+    result = list(doubted)
+    for k, sentence in enumerate(sentences):
+        block = article.blocks[sentence.block]
+        if not doubted[k] or block.kind != "item" or block.lead_in not in last_of_block or frames[k]:
+            continue
+        lead = last_of_block[block.lead_in]
+        if _outlet_voice(framed[lead]) and not doubted[lead] and not frames[lead]:
+            result[k] = False
+    return result
 
 
 def own_voice_features(article: ArticleReading, frames: Sequence[Sequence[Frame]] | None = None) -> list[list[str]]:
