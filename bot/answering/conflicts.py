@@ -153,7 +153,9 @@ def mark_conflicts(drafts: list[Draft], vectors: SentenceVectors, *, about_now: 
                 continue  # two copies of one wire story do not dispute each other
             if not _texts_contradict(first, second):
                 continue
-            order = _newer(first, second) if about_now else None
+            # A denial is a dispute about what happened, not a newer state of it.
+            denial = any(_deciding(draft.support[0]) for draft in (first, second))
+            order = _newer(first, second) if about_now and not denial else None
             if order is None:
                 result[i] = result[i].disputed(second.who)
                 result[j] = result[j].disputed(first.who)
@@ -243,8 +245,29 @@ def contradicts(first: Evidence, second: Evidence) -> bool:
     # Opposite happenings on the same point: "closed" against "reopened".
     opposite = bool(a.predicate and b.predicate) and frozenset((a.predicate, b.predicate)) in lex.OPPOSITE_PREDICATES
     if opposite and similar and similar >= SAME_POINT and a.negated == b.negated:
+        return _opposite_in_time(first, second)
+    if similar and similar >= SAME_POINT and (_undecided_by_party(first, second) or _undecided_by_party(second, first)):
         return True
     return _denies(a.status, a.cue_kind) != _denies(b.status, b.cue_kind)
+
+
+_WILL = re.compile(r"\b(?:will|'ll|is to|are to|plans? to|intends? to|is going to|decided to)\b", re.IGNORECASE)
+
+
+def _undecided_by_party(undecided: Evidence, claim: Evidence) -> bool:
+    """The party concerned saying no decision has been made ("Brenner Steel said no decision had
+    been taken on the future of its Ostrava works") against a claim that it will act ("Brenner
+    Steel will close its Ostrava works, the union said")."""
+    a, b = undecided.sentence, claim.sentence
+    if a.predicate != "decide" or not a.negated or b.negated or not a.source or not _WILL.search(b.text):
+        return False
+    return bool(content_terms(a.source) & content_terms(_without_source(b)))
+
+
+def _deciding(item: Evidence) -> bool:
+    """A denial, or the party concerned saying nothing is decided: a dispute, never a newer state."""
+    sentence = item.sentence
+    return sentence.cue_kind == "denial" or (sentence.predicate == "decide" and sentence.negated)
 
 
 def _denies(status: ClaimStatus, cue_kind: str | None) -> bool:
@@ -333,7 +356,18 @@ def _about_different_things(first: Evidence, second: Evidence) -> bool:
     if _told_apart(first.sentence.text, second.sentence.text):
         return True
     a, b = _subjects(first), _subjects(second)
-    return bool(a) and bool(b) and not (a & b)
+    if not a or not b or a & b:
+        return False
+    return not (_named_in(a, second, first) or _named_in(b, first, second))
+
+
+def _named_in(names: set[str], other: Evidence, own: Evidence) -> bool:
+    """Names a sentence took from its title ("Regatta organisers respond") that the other sentence
+    uses as common words ("the summer regatta"): the same thing, named in the title only."""
+    if any(word in names for word in _claim_words(own)):
+        return False  # the sentence's own names: capitals tell things apart
+    words = {word.lower() for word in _WORD_TOKEN.findall(other.sentence.text)}
+    return {name.lower() for name in names} <= words
 
 
 # Words that tell two things of one kind apart: "the north lido" and "the south lido".
@@ -426,6 +460,20 @@ _SAID_ON = re.compile(
 )
 _UNTIL = re.compile(r"\b(?:until|till|before)\b", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|'ll|shall|next|from|starting|is to|are to|going to)\b", re.IGNORECASE)
+
+
+def _opposite_in_time(first: Evidence, second: Evidence) -> bool:
+    """Opposite happenings, unless one is a state "until" a day the other's happening is not
+    before: "will remain closed until 26 October" is "will not resume until 26 October", so it
+    contradicts "will run again from Saturday 17 October" and holds with "reopens on 27 October"."""
+    for state, other in ((first, second), (second, first)):
+        if not _UNTIL.search(state.sentence.text):
+            continue
+        until_days = days(_SAID_ON.sub(" ", state.sentence.text), state.article.published)
+        other_days = days(_SAID_ON.sub(" ", other.sentence.text), other.article.published)
+        if until_days and other_days:
+            return any(day < min(until_days) for day in other_days)
+    return True
 
 
 def happening_conflict(first: Evidence, second: Evidence) -> bool:

@@ -114,6 +114,8 @@ _LABEL_LINE = re.compile(
 )
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
+# The body's first sentence restates a title it shares this many content words with.
+LEAD_SHARES = 2
 
 
 def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None) -> list[DecidedSentence]:
@@ -130,6 +132,7 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
             and not own_voice.own_voice(row, hedged=_hedged(analysis))
             for sentence, analysis, row in zip(article.sentences, framed, features, strict=True)
         ]
+        doubted = _items_follow_lead_in(article, framed, frames, doubted)
         framed = [
             _borrowed(article, framed, k) if doubt else analysis
             for k, (analysis, doubt) in enumerate(zip(framed, doubted, strict=True))
@@ -138,6 +141,29 @@ def decide_in_context(article: ArticleReading, own_voice: OwnVoice | None = None
         DecidedSentence(sentence.start, sentence.end, analysis, sentence.instruction_like)
         for sentence, analysis in zip(article.sentences, framed, strict=True)
     ]
+
+
+def _items_follow_lead_in(
+    article: ArticleReading,
+    framed: Sequence[SentenceAnalysis],
+    frames: Sequence[Sequence[Frame]],
+    doubted: list[bool],
+) -> list[bool]:
+    """A list item under a lead-in the outlet states in its own voice ("Here is what changes for
+    households:") is the outlet's too: PolNeAR has no lists, and its sentences after a colon are
+    mostly quotations, so the model doubts the first item for the colon alone. Only where nothing
+    frames the item and the lead-in itself was vouched for."""
+    sentences = article.sentences
+    last_of_block = {sentence.block: k for k, sentence in enumerate(sentences)}
+    result = list(doubted)
+    for k, sentence in enumerate(sentences):
+        block = article.blocks[sentence.block]
+        if not doubted[k] or block.kind != "item" or block.lead_in not in last_of_block or frames[k]:
+            continue
+        lead = last_of_block[block.lead_in]
+        if _outlet_voice(framed[lead]) and not doubted[lead] and not frames[lead]:
+            result[k] = False
+    return result
 
 
 def own_voice_features(article: ArticleReading, frames: Sequence[Sequence[Frame]] | None = None) -> list[list[str]]:
@@ -185,6 +211,9 @@ def _outlet_voice(analysis: SentenceAnalysis) -> bool:
     )
 
 
+_QUOTE_MARKS = frozenset(['"', "“", "”", "‘", "’", "'"])
+
+
 def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: int) -> SentenceAnalysis:
     """A sentence that is someone's content: the speaker of the nearest sentence with one in its
     block (the following sentence first: '"A. B." | she said.'), else of the sentence just before
@@ -192,17 +221,26 @@ def _borrowed(article: ArticleReading, analyses: Sequence[SentenceAnalysis], k: 
     else reported, by nobody named."""
     sentences = article.sentences
     block = sentences[k].block
-    same = [j for j in (k + 1, *range(k - 1, -1, -1), *range(k + 2, len(sentences))) if 0 <= j < len(sentences)]
-    order = [j for j in same if sentences[j].block == block]
-    opens_quoted = article.body[sentences[k].start : sentences[k].start + 1] in ('"', "“", "‘", "'")
-    if k > 0 and sentences[k - 1].block != block and opens_quoted:
-        order.append(k - 1)  # a quotation running on from the paragraph before ('“...' opens each paragraph)
+    text = article.body[sentences[k].start : sentences[k].end].rstrip()
+    opens_quoted = text[:1] in _QUOTE_MARKS
+    quoted = opens_quoted or text.rstrip(".!?")[-1:] in _QUOTE_MARKS
+    before = [j for j in range(k - 1, -1, -1) if sentences[j].block == block]
+    after = [j for j in range(k + 1, len(sentences)) if sentences[j].block == block]
+    previous_block = [k - 1] if k > 0 and sentences[k - 1].block != block else []
+    if quoted:
+        # '"A. B." | she said.': the speaker's tag follows; a quotation may run on from the
+        # paragraph before ('“...' opens each paragraph).
+        order = after[:1] + before + (previous_block if opens_quoted else []) + after[1:]
+    else:
+        # Plain content goes on from what came before: "A draft ... shows X. It also proposes Y.
+        # The Treasury said it did not comment." is the draft's Y, not the Treasury's.
+        order = before + previous_block + after
     analysis = analyses[k]
     for j in order:
         other = analyses[j]
         if not _own_speaker(other) or other.cue is None:
             continue
-        if other.status is ClaimStatus.CONFIRMED and other.cue.on_record:
+        if other.status is ClaimStatus.CONFIRMED and other.cue.on_record and (quoted or j < k):
             return _with(analysis, analysis.status, other.cue)  # a party's quotation going on
         if other.status in (ClaimStatus.REPORTED, ClaimStatus.SPECULATIVE, ClaimStatus.CONFIRMED):
             return _with(analysis, ClaimStatus.REPORTED, other.cue)
@@ -222,7 +260,13 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
         block = article.blocks[sentence.block]
         # A list item or quotation under a lead-in: the lead-in's speaker covers it.
         if block.lead_in is not None and block.lead_in in last_of_block:
-            frame = _frame_of(sentences[last_of_block[block.lead_in]].analysis, outer=True)
+            lead = last_of_block[block.lead_in]
+            frame = _frame_of(sentences[lead].analysis, outer=True)
+            if (frame is None or _speaker_is_it(sentences[lead].analysis)) and found[lead]:
+                # "It reads in part:" says no more than its frame: "A copy was seen by the Post."
+                frame = replace(max(found[lead], key=lambda f: f.status.doubt), outer=True)
+            if frame is None and block.kind == "quote":
+                frame = Frame(ClaimStatus.REPORTED, None, outer=False)  # someone's words all the same
             if frame is not None:
                 found[k].append(frame)
         # A quotation with nothing leading into it is someone's words, not the outlet's.
@@ -244,7 +288,38 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
                     found[j].append(frame)
     _heading_frames(article, found, first_of_block)
     _title_frames(article, found)
+    _pronoun_frames(article, found)
     return found
+
+
+# "It also proposes ...", "They say ...": a document or source going on, by the verbs documents
+# and sources speak with.
+_GOES_ON = re.compile(
+    r"\s*(?:it|they)\s+(?:also\s+|further\s+|then\s+)?"
+    r"(?:propos|recommend|suggest|includ|list|call|set|outlin|detail|warn|say|said|state|show|reveal|describ|"
+    r"estimat|predict|find|found|conclud|not|add|claim|envisag|plan|urg|argu|indicat|mention|cit|put)\w*\b",
+    re.IGNORECASE,
+)
+
+
+def _pronoun_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
+    """ "A draft, seen by the Ledger, shows X. It also proposes Y.": "it" is the draft, so Y is the
+    draft's too, whatever "It says" would make of it alone. The nearest speaker before, in the
+    same paragraph or the one before, decides; only off-the-record speakers are passed on (an
+    "it" after a party on the record may be that party, or anything)."""
+    sentences = article.sentences
+    for k, sentence in enumerate(sentences):
+        if not _GOES_ON.match(article.body, sentence.start) and not _speaker_is_it(sentence.analysis):
+            continue
+        block = sentence.block
+        for j in range(k - 1, -1, -1):
+            if sentences[j].block < block - 1:
+                break
+            before = sentences[j].analysis
+            if _own_speaker(before) and not _speaker_is_it(before):
+                if before.status is ClaimStatus.REPORTED and before.cue is not None:
+                    found[k].append(Frame(ClaimStatus.REPORTED, before.cue, outer=True))
+                break
 
 
 def _told(article: ArticleReading, k: int, first_of_block: Mapping[int, int]) -> list[int]:
@@ -259,7 +334,7 @@ def _told(article: ArticleReading, k: int, first_of_block: Mapping[int, int]) ->
             return []
     told = []
     for j in following:
-        if _own_speaker(sentences[j].analysis):
+        if _own_speaker(sentences[j].analysis) and not _speaker_is_it(sentences[j].analysis):
             break
         told.append(j)
     return told
@@ -298,7 +373,12 @@ def _title_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
     frame = replace(frame, cue=cue)
     terms = _claim_terms(article.title, frame)
     for k, sentence in enumerate(article.sentences):
-        if _restates(terms, article.body[sentence.start : sentence.end]):
+        text = article.body[sentence.start : sentence.end]
+        # The lead sentence tells the headline's story in other words ("Glenmore Rail said to be
+        # axing its night trains" over "Glenmore Rail will withdraw all of its overnight services"):
+        # sharing who or what the story is about is enough there.
+        lead = k == 0 and len(terms & content_terms(text)) >= LEAD_SHARES
+        if lead or _restates(terms, text):
             found[k].append(frame)
 
 
@@ -352,6 +432,13 @@ def _own_speaker(analysis: SentenceAnalysis) -> bool:
     return cue is not None and cue.kind in _SPEAKING and cue.source is not None
 
 
+def _speaker_is_it(analysis: SentenceAnalysis) -> bool:
+    """A speaker that is only "it" or "they": who it is, the sentences before say ("A copy was
+    obtained by the Gazette. It says: ..."), so their frames still reach it."""
+    cue = analysis.cue
+    return cue is not None and (cue.source or "").strip().lower() in ("it", "they")
+
+
 def _frame_of(analysis: SentenceAnalysis, *, outer: bool) -> Frame | None:
     """The frame a sentence's own attribution casts over others: reported when it is someone's
     word off the record, confirmed when a party on the record speaks, speculative when hedged."""
@@ -375,7 +462,7 @@ def _framed(analysis: SentenceAnalysis, frames: Sequence[Frame]) -> SentenceAnal
         return analysis
     if analysis.unconfirms is not None:
         return analysis
-    own = _own_speaker(analysis)
+    own = _own_speaker(analysis) and not _speaker_is_it(analysis)
     applicable = [frame for frame in frames if frame.outer or not own]
     if not applicable:
         return analysis

@@ -473,6 +473,8 @@ OPPOSITE_PREDICATES = frozenset(
         ("reopen", "close"),
         ("open", "closed"),
         ("reopen", "closed"),
+        ("resume", "closed"),
+        ("resume", "close"),
         ("resume", "suspend"),
         ("resume", "halt"),
         ("start", "stop"),

@@ -177,6 +177,7 @@ def _outermost(sent: Span, cues: tuple[Cue, ...]) -> Cue | None:
             and low <= verb.i <= high
             and _norm(cue.source) != _norm(outer.source)
             and _norm(cue.source) not in _PRONOUNS  # "The mayor said she confirmed it": one speaker
+            and _norm(cue.source).split(" ")[0] not in _POSSESSIVES  # "her ministry", "its board": theirs
         ]
         if inner:
             return outer
@@ -184,6 +185,7 @@ def _outermost(sent: Span, cues: tuple[Cue, ...]) -> Cue | None:
 
 
 _PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "him", "her", "them", "us", "me"])
+_POSSESSIVES = frozenset(["his", "her", "its", "their", "our", "my"])
 
 
 def _norm(source: str | None) -> str:
@@ -241,12 +243,10 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
         planned = next((c for c in plan.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
         if planned is not None:  # "it had no plans to close the branch": about closing, denied
             return lex.SAME_HAPPENING.get(planned.lemma_.lower(), planned.lemma_.lower()), negated
-    if lemma == "make" and any(c.dep_ == "dobj" and c.lemma_.lower() in ("decision", "choice") for c in head.children):
-        lemma = "decide"  # "no decision has been made" against "the mayor has decided"
-    if lemma == "make" and any(
-        c.dep_ == "nsubjpass" and c.lemma_.lower() in ("decision", "choice") for c in head.children
+    if lemma in ("make", "take", "reach") and any(
+        c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in ("decision", "choice") for c in head.children
     ):
-        lemma = "decide"
+        lemma = "decide"  # "no decision has been made / taken" against "the mayor has decided"
     return lex.SAME_HAPPENING.get(lemma, lemma), negated
 
 
@@ -351,11 +351,11 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     by_kind: dict[str, list[Cue]] = {}
     for cue in cues:
         by_kind.setdefault(cue.kind, []).append(cue)
-    for kind in ("denial", "not_confirmed", "unconfirmed"):
-        if kind in by_kind:
-            return ClaimStatus.DISPUTED, by_kind[kind][0]
     # "stance": a party's own position or act of demand ("X urged", "X plans to"), weaker than saying.
     attributions = by_kind.get("attribution", []) + by_kind.get("hearsay", []) + by_kind.get("stance", [])
+    for kind in ("denial", "not_confirmed", "unconfirmed"):
+        if kind in by_kind:
+            return ClaimStatus.DISPUTED, _denier(by_kind[kind][0], attributions)
     off_record = [cue for cue in attributions if not cue.on_record]
     if off_record:
         # A named source ("according to two employees") over an impersonal one ("have been told").
@@ -369,11 +369,25 @@ def _decide(cues: tuple[Cue, ...]) -> tuple[ClaimStatus, Cue | None]:
     return ClaimStatus.CONFIRMED, None
 
 
+def _denier(denial: Cue, attributions: list[Cue]) -> Cue:
+    """A denial whose own subject the parse lost is the sentence's speaker's: "The organisers said
+    the festival will go ahead as planned and denied it had been cancelled" ("denied" hangs off
+    "planned")."""
+    if denial.source is not None:
+        return denial
+    speaker = next((cue for cue in attributions if cue.source is not None and cue.start < denial.start), None)
+    if speaker is None or speaker.source == "unnamed sources":
+        return denial
+    return replace(denial, source=speaker.source, source_start=speaker.source_start, source_end=speaker.source_end)
+
+
 def _find_cues(sent: Span) -> Iterator[Cue]:
     for token in sent:
         lemma = token.lemma_.lower()
         lower = token.lower_
-        if lower == "according" and token.i + 1 < sent.end and sent.doc[token.i + 1].lower_ == "to":
+        if token.tag_ == "VBN" and lemma in _ACCOUNT_VERBS and (as_told := _as_told(token)) is not None:
+            yield as_told
+        elif lower == "according" and token.i + 1 < sent.end and sent.doc[token.i + 1].lower_ == "to":
             yield _according_to(token, sent)
         elif token.pos_ in ("VERB", "AUX") and lemma in lex.CONFIRMATION_VERBS and _negated(token):
             yield _cue("not_confirmed" if _has_subject(token) else "unconfirmed", token, sent, negated=True)
@@ -397,6 +411,8 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
                 yield _cue("hedge", token, sent)
         elif token.pos_ == "VERB" and lemma in lex.STANCE_VERBS and (cue := _stance_verb(token, sent, lemma)):
             yield cue
+        elif token.pos_ == "VERB" and lemma in _BRIEFING_VERBS and (briefing := _briefing(token, lemma)):
+            yield briefing
         elif token.pos_ == "VERB" and lemma in lex.WEASEL_PASSIVE_VERBS and _weasel_passive(token, lemma):
             rumour = lemma in ("rumor", "rumour")
             yield _cue("attribution", token, sent, source="rumour" if rumour else "unnamed sources")
@@ -539,6 +555,10 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
             if participle.dep_ in ("acl", "relcl", "amod") and participle.head.pos_ in ("NOUN", "PROPN")
             else next((t for t in reversed(doc[sent.start : token.i]) if t.pos_ in ("NOUN", "PROPN")), None)
         )
+        if document is not None and participle.dep_ == "ROOT":
+            # "A copy was reviewed by the Business Post.": the document is the source; the
+            # sentences after are what it says (see `reference`).
+            return _sourced("attribution", token, document)
         if document is not None:
             start = _phrase(document).start_char
             end = token.i + 2
@@ -565,6 +585,87 @@ def _seen_document(verb: Token) -> Token | None:
     if not relative or head.pos_ not in ("NOUN", "PROPN") or head.lemma_.lower() not in lex.NOT_A_PARTY:
         return None
     return head
+
+
+# Verbs of telling a listener about something without saying it: "Senior officers briefed the
+# Monitor on the reorganisation", "Staff informed the Herald of the changes", "Two ministers spoke
+# to the Post about the budget". The sentences after are what was said (see `reference`).
+_BRIEFING_VERBS = frozenset(["brief", "inform", "update", "speak", "talk", "walk", "fill"])
+# Of these, the ones that are telling whoever the listener is; the rest only with the press as
+# listener ("spoke to reporters", "walked the Gazette through", not "talked to the players").
+_TELLING_ANYONE = frozenset(["brief", "inform"])
+
+
+def _press(token: Token) -> bool:
+    """A listener who is the press: "reporters", "the Monitor", "this paper", "us"."""
+    return token.lower_ == "us" or (token.lemma_.lower() in lex.MEDIA_NOUNS or _not_a_party(token))
+
+
+def _topic(token: Token) -> bool:
+    """What a talk with the press was about ("spoke to the Post about the budget", "walked
+    reporters through the plan", "filled us in"): without it, "the minister spoke to reporters
+    after the vote" says nothing about what follows."""
+    return any(
+        (child.dep_ == "prep" and child.lower_ in ("about", "on", "of", "through", "over") and not _when(child))
+        or (child.dep_ == "prt" and child.lower_ in ("in", "through"))
+        for child in token.children
+    )
+
+
+def _briefing(token: Token, lemma: str) -> Cue | None:
+    """A briefing with its teller, never on the record: being briefed is not being told on the
+    record, and what follows may be anyone's act. The teller is the subject, or the agent of a
+    passive ("The Monitor was briefed by officers"); nobody named makes it unnamed sources."""
+    if _negated(token) or any(child.lower_ in ("how", "why", "whether") for child in token.children):
+        return None
+    listeners = [child for child in token.children if child.dep_ == "nsubjpass"]
+    passive = bool(listeners)
+    if passive:
+        teller = _passive_agent(token)
+    else:
+        listeners = [child for child in token.children if child.dep_ in ("dobj", "dative")]
+        listeners += [
+            grandchild
+            for child in token.children
+            if child.dep_ == "prep" and child.lower_ in ("to", "with")
+            for grandchild in child.children
+            if grandchild.dep_ == "pobj"
+        ]
+        teller = _subject(token)
+    if not listeners or (teller is None and not passive):
+        return None
+    if lemma not in _TELLING_ANYONE and not (any(_press(listener) for listener in listeners) and _topic(token)):
+        return None
+    start, end = token.idx, token.idx + len(token.text)
+    if teller is None:
+        return Cue("attribution", token.text, start, end, "unnamed sources", on_record=False)
+    phrase = _phrase(teller)
+    return Cue("attribution", token.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record=False)
+
+
+# Verbs of giving an account, in "as described by ...": "Terms under discussion, as described to
+# the Bulletin by a person involved in the talks:", "the plan, as outlined by two officers".
+_ACCOUNT_VERBS = frozenset(
+    ["describe", "outline", "set", "explain", "tell", "relate", "recount", "report", "announce", "confirm",
+     "present", "detail", "sketch", "put", "characterise", "characterize", "portray", "brief", "give", "state",
+     "publish", "quote", "relay", "summarise", "summarize"]
+)  # fmt: skip
+# Of these, the ones by which a party puts its own word on the record ("as set out by the operator").
+_PUBLISHING_VERBS = frozenset(["set", "announce", "confirm", "publish", "state"])
+
+
+def _as_told(participle: Token) -> Cue | None:
+    """ "as described by X": X's account of what the phrase heads, on the record only when a party
+    recognised as one published it ("the timetable as set out by the operator")."""
+    if not any(child.dep_ == "mark" and child.lower_ == "as" for child in participle.children):
+        return None
+    agent = _passive_agent(participle)
+    if agent is None:
+        return None
+    phrase = _phrase(agent)
+    start, end = participle.idx, participle.idx + len(participle.text)
+    on_record = participle.lemma_.lower() in _PUBLISHING_VERBS and _is_named(agent)
+    return Cue("attribution", participle.text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
 
 
 def _sourced(kind: str, token: Token, source: Token) -> Cue:
@@ -609,10 +710,24 @@ def _hedging_modal(token: Token) -> bool:
     following = token.nbor(1) if token.i + 1 < len(token.doc) else None
     if token.text[:1].isupper() and following is not None and following.pos_ == "PROPN":
         return False
+    if token.lower_ == "would" and backshifted(token):
+        return False
     if token.lower_ in ("could", "would") and following is not None and following.lower_ in ("not", "n't", "never"):
         head = token.head
         return not any(child.lower_ == "until" for child in head.children)
     return True
+
+
+def backshifted(modal: Token) -> bool:
+    """ "would" as the past of "will" in reported speech: "the university said it would freeze
+    fees" reports "we will freeze fees", no hedge (a condition is a hedge of its own)."""
+    clause = modal.head
+    speaker = clause.head
+    return (
+        clause.dep_ == "ccomp"
+        and speaker.tag_ in ("VBD", "VBN")
+        and speaker.lemma_.lower() in lex.SPEECH_VERBS | lex.ON_RECORD_VERBS
+    )
 
 
 def _hedging_verb(token: Token, lemma: str) -> bool:
@@ -700,6 +815,8 @@ def _question_mark(sent: Span) -> Token | None:
     return None
 
 
+# Enough steps up a parse tree to leave any clause; trees are shallow.
+_MAX_CLIMB = 8
 _SEPARATOR = re.compile(r":|\s[-–—―]|[-–—―]\s|--")
 _DASHES = frozenset(["-", "–", "—", "―", "--"])
 
@@ -843,11 +960,27 @@ def _cue(
         if words:
             start = min(start, words[0].idx)
     text = sent.doc.text[start:end]
-    subject = _subject(token)
+    subject = _speaker_of_conjunct(token) or _subject(token)
     if subject is not None and source is None and kind in ("denial", "not_confirmed", "unconfirmed"):
         phrase = _phrase(subject)
         return Cue(kind, text, start, end, phrase.text, phrase.start_char, phrase.end_char)
     return Cue(kind, text, start, end, source)
+
+
+def _speaker_of_conjunct(token: Token) -> Token | None:
+    """The speaker of "X said the race will go ahead and denied it had been called off": spaCy
+    often joins the second verb to the reported clause ("go"), which would make "the race" deny.
+    A subjectless conjunct inside what a speaker says is the speaker's own second act."""
+    if token.dep_ != "conj" or any(child.dep_ in ("nsubj", "nsubjpass") for child in token.children):
+        return None
+    node = token.head
+    for _ in range(_MAX_CLIMB):
+        if node.dep_ in ("ccomp", "parataxis") and node.head.lemma_.lower() in lex.SPEECH_VERBS:
+            return _subject(node.head)
+        if node.head.i == node.i:
+            return None
+        node = node.head
+    return None
 
 
 def _according_to(token: Token, sent: Span) -> Cue:
@@ -1279,6 +1412,8 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
         word[:5] for word in speaker_words if len(word) > 4
     }:
         return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
+    if not other and _names_again(speaker, agent):
+        return True  # "Northwind Airlines will stop flying to Lisbon, the carrier announced"
     lemma = agent.lemma_.lower()
     someone = (
         lemma in lex.PARTY_NOUNS
@@ -1293,6 +1428,32 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
     acts = any(child.dep_ in ("dobj", "dative", "xcomp", "ccomp") for child in clause.children)
     titled = any(child.dep_ == "compound" and child.lemma_.lower() in lex.PARTY_NOUNS for child in agent.children)
     return not (someone or titled or (named and acts))
+
+
+# What a company's name says it is, by the common noun a report calls it by afterwards:
+# "Northwind Airlines ..., the carrier said", "Brenner Steel ..., the company said".
+_KIND_WORDS = {
+    "airline": frozenset(["air", "airline", "airlines", "airways", "jet", "aviation"]),
+    "carrier": frozenset(["air", "airline", "airlines", "airways", "jet", "aviation", "rail", "railways", "ferries"]),
+    "operator": frozenset(["rail", "railways", "trains", "buses", "bus", "ferries", "railink", "transport"]),
+    "company": frozenset(["inc", "ltd", "plc", "group", "corp", "co", "holdings", "foods", "steel", "motors", "energy",
+                          "airlines", "airways", "industries", "systems", "technologies", "pharma", "paper", "mining"]),
+    "bank": frozenset(["bank", "bancorp", "banking"]),
+    "club": frozenset(["fc", "afc", "united", "rovers", "athletic", "club", "wanderers", "albion"]),
+}  # fmt: skip
+_KIND_WORDS["firm"] = _KIND_WORDS["group"] = _KIND_WORDS["company"]
+
+
+def _names_again(speaker: Token, agent: Token) -> bool:
+    """ "the carrier" after "Northwind Airlines": a definite common noun that says what the named
+    agent is (by a word of its name), so both are the one party."""
+    kinds = _KIND_WORDS.get(speaker.lemma_.lower())
+    if kinds is None or speaker.pos_ != "NOUN" or not any(c.lower_ == "the" for c in speaker.children):
+        return False
+    if any(token.pos_ == "PROPN" for token in _phrase(speaker)):
+        return False  # "the airline Skyloft": a name of its own
+    name = [token.lower_ for token in _phrase(agent) if token.pos_ == "PROPN"]
+    return bool(name) and bool(kinds & set(name))
 
 
 # Relational nouns that name another party, possessive or not: "its rival", "their opponents".
@@ -1377,6 +1538,12 @@ def _asks(clause: Token) -> bool:
     return first.tag_ in ("WP", "WRB", "WDT") or first.lower_ in ("what", "how", "when", "where", "why", "which")
 
 
+def _cue_verb_index(sent: Span, cue: Cue) -> int:
+    """The token index of a cue's last word in its sentence (the sentence's end if none)."""
+    inside = [token.i for token in sent if cue.start <= token.idx < cue.end]
+    return inside[-1] if inside else sent.end
+
+
 def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
     """Whether a sentence's attribution covers a neighbour rather than itself.
 
@@ -1402,6 +1569,26 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         )
     ]
     opening = [token.lower_ for token in words[:3]]
+    if cue.text.lower() in _SHOWN_TO | _HANDED_TO and any(
+        token.dep_ == "ROOT"
+        and cue.start <= token.idx < cue.end
+        and any(
+            child.dep_ == "nsubjpass"
+            and child.lemma_.lower() in lex.NOT_A_PARTY | _PART_NOUNS
+            and not any(det.lower_ in ("that", "this", "these", "those") for det in child.children)
+            for child in token.children
+        )
+        for token in words
+    ):
+        return "ahead"  # "A copy was reviewed by the Post. It reads: ...": the document speaks next
+    if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):
+        return "back"  # "That is according to two officials, who spoke on condition of anonymity ..."
+    if (
+        opening[0] in ("that", "this")
+        and sent.root.lemma_ == "be"
+        and any(token.lower_ == "what" and token.i < _cue_verb_index(sent, cue) for token in words[1:7])
+    ):
+        return "back"  # "That, at least, is what two of her former aides have been telling donors."
     says_something = any(
         token.dep_ in ("ccomp", "parataxis", "xcomp") and token.pos_ in ("VERB", "AUX") and token in outside
         for token in sent

@@ -258,8 +258,9 @@ def _attribute(article: Article, decided: list[DecidedSentence]) -> list[TaggedS
                 source_end=cue.source_end if cue else None,
                 cue=cue.text if cue else None,
                 cue_kind=cue.kind if cue else None,
-                cue_start=cue.start if cue else None,
-                cue_end=cue.end if cue else None,
+                # A cue of the title or a heading (offsets 0, 0) has no place in the body.
+                cue_start=cue.start if cue and cue.end > cue.start else None,
+                cue_end=cue.end if cue and cue.end > cue.start else None,
                 not_confirmed_by=_parties_for(text, withheld) if reported else (),
                 predicate=analysis.predicate,
                 negated=analysis.negated,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from index.claims import lexicon as lex
 from index.claims.learned.bags import word_bag
 from index.claims.status import Cue
 
@@ -22,10 +23,15 @@ if TYPE_CHECKING:
     from index.claims.learned.linear import LinearModel
 
 
+_SAYING = lex.SPEECH_VERBS | lex.ON_RECORD_VERBS
+
+
 def hedge_features(arrays: DocArrays, start: int, end: int, text: str) -> list[str]:
     """Words and word pairs of `text`, and the parse of tokens `start:end` (as `bags.parse_bag` reads
-    them, from the paragraph's arrays: this runs for most sentences indexed)."""
-    found = word_bag(text)
+    them, from the paragraph's arrays: this runs for most sentences indexed).
+
+    A "would" that is the past of "will" in reported speech ("the trust said it would close the
+    ward") is read as "will": Wikipedia's hedges taught the model "would" and "said" as doubt."""
     lemma, pos, dep, tag, lexc, head = (
         arrays.lemma,
         arrays.pos,
@@ -34,6 +40,12 @@ def hedge_features(arrays: DocArrays, start: int, end: int, text: str) -> list[s
         arrays.lexc,
         arrays.head,
     )
+    lemma = list(lemma)
+    for i in _backshifted(arrays, start, end):
+        lemma[i] = "will"
+        offset = arrays.idx[i] - arrays.idx[start]
+        text = text[:offset] + "will " + text[offset + len("would") :].lstrip()
+    found = word_bag(text)
     for i in range(start, end):
         cls = lexc[i]
         if cls:
@@ -46,6 +58,20 @@ def hedge_features(arrays: DocArrays, start: int, end: int, text: str) -> list[s
             found += ["neg|h=" + lemma[head[i]], "neg"]
         found.append("l|p=" + lemma[i] + "|" + pos[i])
     return found
+
+
+def _backshifted(arrays: DocArrays, start: int, end: int) -> list[int]:
+    """Tokens "would" under a clause a past verb of saying governs, last first (text offsets stay
+    right while the text is edited from the end)."""
+    found = []
+    for i in range(start, end):
+        if arrays.lower[i] != "would" or arrays.tag[i] != "MD":
+            continue
+        clause = arrays.head[i]
+        speaker = arrays.head[clause]
+        if arrays.dep[clause] == "ccomp" and arrays.tag[speaker] in ("VBD", "VBN") and arrays.lemma[speaker] in _SAYING:
+            found.append(i)
+    return found[::-1]
 
 
 def uncertainty(model: LinearModel, arrays: DocArrays, sent: Span) -> float:
