@@ -1,4 +1,4 @@
-"""Claim tagging speed on one thread, parse included: rules only (before) against rules + CRF (after).
+"""Claim tagging speed on one thread, parse included: rules only (before) against rules + models (after).
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/tagging_speed.py                    # PolNeAR dev news
     OMP_NUM_THREADS=1 .venv/bin/python bench/tagging_speed.py --source rtqa --articles 200
@@ -9,7 +9,10 @@ in batches of 64, analysis, provenance) over the same real news articles from `.
 
 - before: the stock spaCy pipeline and the rules alone (indexing as on main);
 - the fast pipeline (`index.claims.fastpipe`, identical annotations) with the rules alone;
-- after: the fast pipeline with rules + the learned attribution CRF + the hedge model (the product);
+- after: the fast pipeline with rules + the learned attribution model + the hedge model (the product);
+- with `--baseline-models FOLDER`: the same with the models in FOLDER (e.g. the previous commit's
+  `index/claims/models`, written out with `git show`), so a model change is timed against the one
+  it replaces in the same run;
 - the stock pipeline with the learned tagger (what the fast pipeline pays for);
 - the parse alone, stock and fast.
 
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "tagging_speed.json"
 GOAL = 350.0
+PRODUCT = "after: fast parse + rules + learned models (product)"
 
 
 def polnear_articles(documents: int) -> list[tuple[str, str]]:
@@ -79,14 +83,15 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200, help="RealTimeQA articles with --source rtqa")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--baseline-models", type=Path, default=None, help="a models folder to time beside")
     args = parser.parse_args()
 
     import spacy
     import torch
 
-    from index.claims.learned.models import load_tagger
+    from index.claims.learned.models import MODELS, load_own_voice, load_tagger
     from index.claims.rules import SPACY_MODEL, load_nlp
-    from index.claims.tagger import tag_articles
+    from index.claims.tagger import read_articles, tag_articles
 
     torch.set_num_threads(1)
     texts = polnear_articles(args.documents) if args.source == "polnear" else rtqa_articles(args.articles)
@@ -103,6 +108,15 @@ def main() -> None:
 
         return job
 
+    def tagging_with(folder: Path) -> Callable[[], int]:
+        tagger, own_voice = load_tagger(folder), load_own_voice(folder)
+
+        def job() -> int:
+            read = read_articles(articles, nlp=fast, tagger=tagger, own_voice=own_voice)  # type: ignore[arg-type]
+            return sum(len(sentences) for sentences in read)
+
+        return job
+
     def parse_only(nlp: object) -> Callable[[], int]:
         def job() -> int:
             return sum(
@@ -115,11 +129,16 @@ def main() -> None:
     modes: dict[str, Callable[[], int]] = {
         "before: stock spaCy + rules (main)": tagging(stock, "rules"),
         "fast parse + rules": tagging(fast, "rules"),
-        "after: fast parse + rules + CRF + hedge (product)": tagging(fast, "learned"),
-        "stock spaCy + rules + CRF + hedge": tagging(stock, "learned"),
+        PRODUCT: tagging(fast, "learned"),
+        "stock spaCy + rules + learned models": tagging(stock, "learned"),
         "parse only, stock spaCy": parse_only(stock),
         "parse only, fast parse": parse_only(fast),
     }
+    if args.baseline_models is not None:
+        modes["fast parse + rules + installed models, as the baseline runs"] = tagging_with(MODELS)
+        modes[f"fast parse + rules + models in {args.baseline_models.name}/ (baseline)"] = tagging_with(
+            args.baseline_models
+        )
     for job in modes.values():  # warm-up: caches, first-call costs
         job()
     runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in modes}
@@ -158,7 +177,7 @@ def main() -> None:
             f"{name:<52} {row['sentences']:>9} {row['best_cpu_sentences_per_second']:>10.1f} "
             f"{row['best_wall_sentences_per_second']:>11.1f}"
         )
-    after = table["after: fast parse + rules + CRF + hedge (product)"]["best_cpu_sentences_per_second"]
+    after = table[PRODUCT]["best_cpu_sentences_per_second"]
     before = table["before: stock spaCy + rules (main)"]["best_cpu_sentences_per_second"]
     print(
         f"after / before: {after / before:.2f}; goal >= {GOAL:.0f} sentences/s: {'met' if after >= GOAL else 'NOT met'}"

@@ -1,5 +1,8 @@
 """Rules and CRF together: the status, cue and source of every sentence of a parsed paragraph.
 
+("The CRF" below is the attribution model, whichever `attribution.json` names: the BiLSTM of
+`bilstm` now; both give the same per-token labels and confidences.)
+
 Why both: the rules are precise, cheap and the only source of `disputed` and of the product's
 finer readings (a named party on the record, "remains unconfirmed" as the article's own
 observation, "you" never a source); the CRF, trained on PolNeAR with the rules' reading among

@@ -1,6 +1,7 @@
 """The committed model files (`index/claims/models/`), loaded once per process, offline.
 
-Everything is a plain file: the CRF in crfsuite's own format, centroids as `.npz` (no pickle), the
+Everything is a plain file: the attribution BiLSTM as safetensors with its vocabularies in JSON (or
+the CRF in crfsuite's own format), centroids as `.npz` (no pickle), the
 linear models and settings as JSON. `MODEL_CARD.md` beside them names the data and figures;
 `factdesk train claims` (`make train-claims`) writes them again from `../shared/data`.
 """
