@@ -77,10 +77,13 @@ _TEXT = (
 
 
 def _annotation(text: str) -> str:
-    lines, t, e = [], 0, 0
-    for source, cue, content in (
-        ("The harbor master", "said", "the pier would close in May"),
-        ("Residents", "complained", "that the ferry was late again"),
+    lines, t = [], 0
+    for e, (source, cue, content) in enumerate(
+        (
+            ("The harbor master", "said", "the pier would close in May"),
+            ("Residents", "complained", "that the ferry was late again"),
+        ),
+        start=1,
     ):
         ids = []
         for kind, words in (("Source", source), ("Cue", cue), ("Content", content)):
@@ -88,7 +91,6 @@ def _annotation(text: str) -> str:
             start = text.index(words)
             lines.append(f"T{t}\t{kind} {start} {start + len(words)}\t{words}")
             ids.append(f"{kind}:T{t}")
-        e += 1
         lines.append(f"E{e}\tAttribution:T{t} " + " ".join(ids))
     return "\n".join(lines) + "\n"
 
