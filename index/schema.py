@@ -71,4 +71,6 @@ FORMAT: Final = "format"
 # 4: statuses from the learned tagger (index.claims.learned): every article is tagged again.
 # 5: articles read as Markdown blocks, statuses decided in context with the own-voice model
 #    ("confirmed means confirmed"): every article is tagged again.
-FORMAT_VERSION: Final = 5
+# 6: the attribution BiLSTM and the context frames of briefings, documents that go on speaking and
+#    titles over their lead sentence: every article is tagged again.
+FORMAT_VERSION: Final = 6
