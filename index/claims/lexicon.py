@@ -591,7 +591,8 @@ OUTLET_NAME_WORDS = frozenset(
      "dispatch", "ledger", "register", "inquirer", "examiner", "monitor", "weekly", "magazine", "radio", "tv",
      "television", "broadcasting", "reuters", "bloomberg", "afp", "bbc", "cnn", "nbc", "cbs", "abc", "npr",
      "axios", "politico", "semafor", "verge", "associated", "agence", "presse", "xinhua", "tass", "kyodo", "yonhap",
-     "tribune-review"]
+     "tribune-review", "echo", "star", "mercury", "argus", "clarion", "beacon", "sentinel", "advertiser", "express",
+     "mirror", "citizen", "globe", "enquirer", "messenger", "advocate", "banner", "voice"]
 )  # fmt: skip
 # Sources that are never a party on the record, whatever verb they take.
 NOT_A_PARTY = HEARSAY_NOUNS | DOCUMENT_NOUNS | SOCIAL_NOUNS | MEDIA_NOUNS | REPORT_NOUNS

@@ -1587,6 +1587,8 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         for token in words
     ):
         return "ahead"  # "A copy was reviewed by the Post. It reads: ...": the document speaks next
+    if opening[0] == "so" and len(words) > 1 and words[1].lemma_.lower() in lex.SPEECH_VERBS | lex.CLAIM_VERBS:
+        return "back"  # "So says an engineer on the project, who spoke on condition of anonymity ..."
     if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):
         return "back"  # "That is according to two officials, who spoke on condition of anonymity ..."
     if (
