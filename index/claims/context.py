@@ -297,7 +297,7 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
 _GOES_ON = re.compile(
     r"\s*(?:it|they)\s+(?:also\s+|further\s+|then\s+)?"
     r"(?:propos|recommend|suggest|includ|list|call|set|outlin|detail|warn|say|said|state|show|reveal|describ|"
-    r"estimat|predict|find|found|conclud|not|add|claim|envisag|plan|urg|argu|indicat|mention|cit|put)\w*\b",
+    r"estimat|predict|find|found|conclud|note|add|claim|envisag|plan|urg|argu|indicat|mention|cit|put)\w*\b",
     re.IGNORECASE,
 )
 

@@ -716,7 +716,7 @@ def _hedging_modal(token: Token) -> bool:
     following = token.nbor(1) if token.i + 1 < len(token.doc) else None
     if token.text[:1].isupper() and following is not None and following.pos_ == "PROPN":
         return False
-    if token.lower_ == "would" and backshifted(token):
+    if token.lower_ == "would" and _backshifted(token):
         return False
     if token.lower_ in ("could", "would") and following is not None and following.lower_ in ("not", "n't", "never"):
         head = token.head
@@ -724,7 +724,7 @@ def _hedging_modal(token: Token) -> bool:
     return True
 
 
-def backshifted(modal: Token) -> bool:
+def _backshifted(modal: Token) -> bool:
     """ "would" as the past of "will" in reported speech: "the university said it would freeze
     fees" reports "we will freeze fees", no hedge (a condition is a hedge of its own)."""
     clause = modal.head
