@@ -265,6 +265,9 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
             if (frame is None or _speaker_is_it(sentences[lead].analysis)) and found[lead]:
                 # "It reads in part:" says no more than its frame: "A copy was seen by the Post."
                 frame = replace(max(found[lead], key=lambda f: f.status.doubt), outer=True)
+            if frame is None and _hedged(sentences[lead].analysis):
+                # "Investigators are working on the theory that:": each item is only a theory.
+                frame = Frame(ClaimStatus.SPECULATIVE, sentences[lead].analysis.cue, outer=False)
             if frame is None and block.kind == "quote":
                 frame = Frame(ClaimStatus.REPORTED, None, outer=False)  # someone's words all the same
             if frame is not None:

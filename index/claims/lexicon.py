@@ -549,7 +549,8 @@ _PARTY_NOUNS = """ministry department office agency council authority government
     superintendent administrator inspector regulator treasurer comptroller auditor ambassador
     headteacher dean provost rector bishop pope king queen prince princess monarch council
     councillor councilman councilwoman alderman supervisor warden captain commander general admiral
-    operator developer manufacturer maker retailer producer publisher studio label network"""
+    operator developer manufacturer maker retailer producer publisher studio label network
+    panel jury tribunal magistrate coroner justice justices inquiry inquest"""
 PARTY_NOUNS = frozenset(_PARTY_NOUNS.split())
 # People in general: who an act can belong to besides institutions ("the driver", "a teacher").
 _PERSON_NOUNS = """man woman men women person people boy girl child children student teacher driver pilot worker

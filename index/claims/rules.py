@@ -166,22 +166,31 @@ def _outermost(sent: Span, cues: tuple[Cue, ...]) -> Cue | None:
         return None
     spans = {}
     for cue in speaking:
-        verb = next((t for t in sent if cue.start <= t.idx < cue.end and t.pos_ in ("VERB", "AUX")), None)
+        inside = [t for t in sent if cue.start <= t.idx < cue.end and t.pos_ in ("VERB", "AUX")]
+        # The main verb of the group: "agreed" in "has agreed".
+        verb = next((t for t in inside if t.dep_ not in ("aux", "auxpass")), inside[0] if inside else None)
         if verb is not None:
             spans[cue] = (verb, _content_span(verb))
-    for outer, (_, (low, high)) in spans.items():
+    for outer, (outer_verb, (low, high)) in spans.items():
         inner = [
             cue
             for cue, (verb, _) in spans.items()
             if cue is not outer
             and low <= verb.i <= high
             and _norm(cue.source) != _norm(outer.source)
+            and not _one_party(outer_verb, verb)  # "Ostrell Council has agreed to ..., the council said"
             and _norm(cue.source) not in _PRONOUNS  # "The mayor said she confirmed it": one speaker
             and _norm(cue.source).split(" ")[0] not in _POSSESSIVES  # "her ministry", "its board": theirs
         ]
         if inner:
             return outer
     return None
+
+
+def _one_party(outer: Token, inner: Token) -> bool:
+    """The speakers of two verbs are one party named twice ("Ostrell Council" and "the council")."""
+    speaker, agent = _subject(outer), _subject(inner)
+    return speaker is not None and agent is not None and _same_party(speaker, agent)
 
 
 _PRONOUNS = frozenset(["he", "she", "they", "it", "we", "i", "him", "her", "them", "us", "me"])
@@ -226,6 +235,10 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
                 head = content
                 continue
         break
+    if head.lemma_.lower() in _INTENT_VERBS:
+        planned = next((c for c in head.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
+        if planned is not None and not (_negated(head) or _no_object(head)):
+            head = planned  # "plans to close the crossing": about closing it, as "has no plans to close" is
     lemma = head.lemma_.lower()
     negated = _negated(head) or _no_object(head)
     if lemma in _STATE_VERBS:
@@ -251,6 +264,7 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
 
 
 _INTENT_NOUNS = frozenset(["plan", "intention", "intent", "proposal"])
+_INTENT_VERBS = frozenset(["plan", "intend", "aim", "prepare", "propose"])
 # Verbs that say a state of their subject through a complement: "remains open", "stayed shut".
 _STATE_VERBS = frozenset(["be", "remain", "stay", "become", "keep", "continue"])
 # Particles and adverbs that make a phrasal verb's meaning: "go ahead", "stay on", "run again".
@@ -530,6 +544,8 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         )
         if account is not None and giver is not None:
             return _sourced("attribution", account, giver)  # "That is the account three residents gave the paper."
+        if (talk := _talk_going_round(token)) is not None:
+            return talk
     if lemma in ("give", "provide", "tell", "offer", "share", "relay") and _passive(token):
         patient = next((c for c in children if c.dep_ == "nsubjpass"), None)
         agent = _passive_agent(token)
@@ -575,6 +591,56 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
             return Cue("attribution", token.text, token.idx, cue_end, doc.text[start : last.idx + len(last.text)],
                        start, last.idx + len(last.text), on_record=False)  # fmt: skip
     return None
+
+
+# Verbs that say talk is going round: "the story doing the rounds", "the rumour going around".
+_CIRCULATING = frozenset(["do", "make", "go", "circulate", "swirl", "spread", "float", "fly", "travel"])
+# Where talk goes round or comes from: "among supporters' groups", "from the dressing room".
+_AMONG = frozenset(["among", "amongst", "from", "around", "round", "in", "on", "at"])
+# Of these, the ones that name who is talking: "among supporters' groups", "from the dressing room".
+_AMONG_PEOPLE = frozenset(["among", "amongst", "from"])
+
+
+def _talk_going_round(be: Token) -> Cue | None:
+    """Talk going round, pointed back at the sentence before: "That, at least, is the story doing
+    the rounds among supporters' groups", "That is the word from the dressing room", "This is the
+    rumour going around the office". Off the record; whoever it goes round among is named as the
+    source when the sentence says ("supporters' groups"), else it is a rumour. "That is the story
+    of the season" is no such credit: an account noun needs talk going round."""
+    account = next((c for c in be.children if c.dep_ == "attr"), None)
+    going = None
+    if account is None:  # parsed as a clause: "is [the rumour going around the office]"
+        going = next((c for c in be.children if c.dep_ == "ccomp" and c.lemma_.lower() in _CIRCULATING), None)
+        account = next((c for c in going.children if c.dep_ == "nsubj"), None) if going is not None else None
+    if account is None:
+        return None
+    lemma = account.lemma_.lower()
+    hearsay = lemma in lex.HEARSAY_NOUNS
+    if not hearsay and lemma not in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS:
+        return None
+    going = going or next(
+        (c for c in account.children if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in _CIRCULATING), None
+    )
+    place = next(
+        (
+            p
+            for head in (account, going)
+            if head is not None
+            for p in head.children
+            if p.dep_ == "prep" and p.lower_ in _AMONG
+        ),
+        None,
+    )
+    told_by = place is not None and (hearsay or place.lower_ in _AMONG_PEOPLE)
+    if going is None and not told_by:
+        return None
+    among = next((c for c in place.children if c.dep_ == "pobj"), None) if place is not None else None
+    if place is not None and place.lower_ not in _AMONG_PEOPLE:
+        among = None  # "around the office": a place, not who says it
+    if among is not None and among.pos_ in ("NOUN", "PROPN") and among.lemma_.lower() not in _TIME_WORDS:
+        return _sourced("hearsay", account, among)
+    start = account.idx
+    return Cue("hearsay", account.text, start, start + len(account.text), "rumour")
 
 
 def _seen_document(verb: Token) -> Token | None:
@@ -1065,11 +1131,13 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     phrase = _phrase(subject)
     # "The coastguard reported 14 rescues": a party giving its own figures is on the record;
     # "X reported that Y did ..." passes on a claim.
-    own_figures = lemma == "report" and not any(child.dep_ in ("ccomp", "parataxis") for child in token.children)
+    own_figures = lemma == "report" and (
+        not any(child.dep_ in ("ccomp", "parataxis") for child in token.children) or _own_thing(token, subject)
+    )
     on_record = (
         (lemma in lex.ON_RECORD_VERBS or own_figures)
         and not hearsay
-        and (_is_named(subject) or _outlet_of_itself(token, subject))
+        and (_is_named(subject) or _outlet_of_itself(token, subject) or _officials_of(subject, lemma))
         and _about_own_act(token, subject)
     )
     return Cue("attribution", text, start, end, phrase.text, phrase.start_char, phrase.end_char, on_record)
@@ -1224,6 +1292,8 @@ def _subject(token: Token) -> Token | None:
         # verb), and "The club has sacked its manager, several people said" (a misparse gives
         # "said" the fronted clause's noun as a subject too).
         return subjects[-1]
+    if token.dep_ == "conj" and (speaker := _credit_after_apposition(token)) is not None:
+        return speaker
     if token.dep_ in ("conj", "xcomp") and token.head.i != token.i:
         return _subject(token.head)
     if token.dep_ == "acl" and token.tag_ in ("VBD", "VBN") and _trailing_credit(token):
@@ -1259,6 +1329,28 @@ def _when(prep: Token) -> bool:
     return prep.lower_ in ("on", "in", "at", "during", "after", "before") and any(
         obj.ent_type_ in ("DATE", "TIME") or any(t.lower_ in _TIME_WORDS for t in obj.subtree) for obj in objects
     )
+
+
+def _credit_after_apposition(verb: Token) -> Token | None:
+    """The speaker of a credit at the end of a sentence that a misparse joins to the first verb as
+    a conjunct with no "and" between: in "The board has voted to close the school, a senior member
+    of staff who asked not to be identified told the Star." the parser makes "member" an
+    apposition of "school" and "told" a second verb of "the board". The noun phrase just before
+    the verb, after a comma, is who told."""
+    first = verb.head
+    doc = verb.doc
+    if verb.lemma_.lower() not in lex.SPEECH_VERBS or any(c.dep_ in ("nsubj", "csubj") for c in verb.children):
+        return None
+    if any(child.dep_ == "cc" and first.i < child.i < verb.i for child in first.children):
+        return None
+    before = doc[verb.i - 1]
+    noun = next((t for t in before.ancestors if t.dep_ == "appos" and t.i < verb.i), None)
+    if before.dep_ == "appos":
+        noun = before
+    if noun is None or noun.pos_ not in ("NOUN", "PROPN") or noun.right_edge.i != verb.i - 1:
+        return None
+    comma = noun.left_edge.i - 1
+    return noun if comma >= verb.sent.start and doc[comma].text == "," else None
 
 
 def _trailing_credit(verb: Token) -> bool:
@@ -1397,6 +1489,48 @@ def _not_a_party(subject: Token) -> bool:
     return False
 
 
+# Verbs with which officials speak for their institution in public: "officials at the council confirmed".
+_PUBLIC_VERBS = frozenset(["confirm", "announce"])
+
+
+def _officials_of(subject: Token, lemma: str) -> bool:
+    """Officials of a named institution confirming or announcing in public speak for it: "Highways
+    officials at Dunmore County Council confirmed that they had closed the road". Not when the
+    sentence says who they are only by a clause ("officials who asked not to be named") or they
+    merely "said" ("Pentagon officials said" is the usual unnamed briefing)."""
+    if lemma not in _PUBLIC_VERBS or subject.lemma_.lower() not in ("official", "officials", "officer", "staff"):
+        return False
+    if any(child.dep_ in ("relcl", "acl") for child in subject.children):
+        return False
+    return any(
+        child.dep_ == "prep" and child.lower_ in ("at", "of", "from", "for") and _party_object(child)
+        for child in subject.children
+    )
+
+
+def _own_thing(verb: Token, speaker: Token) -> bool:
+    """The clause a speaker reports is about the speaker's own thing: "Orvane Telecom's profit rose
+    12%, the company reported", "its sales fell, the firm reported"."""
+    clause = _content_clause(verb)
+    agent = next((child for child in clause.children if child.dep_ == "nsubj"), None) if clause is not None else None
+    owner = next((child for child in agent.children if child.dep_ == "poss"), None) if agent is not None else None
+    if owner is None:
+        return False
+    return owner.pos_ == "PRON" or _same_party(speaker, owner)
+
+
+def _same_party(speaker: Token, agent: Token) -> bool:
+    """Two phrases naming one party: words in common ("the ministry" and "the Ministry of Health"),
+    or a common noun that says what the named one is ("the carrier" after "Northwind Airlines")."""
+    agent_words = {token.lemma_.lower() for token in _phrase(agent) if token.pos_ in ("NOUN", "PROPN")}
+    speaker_words = {token.lemma_.lower() for token in _phrase(speaker) if token.pos_ in ("NOUN", "PROPN")}
+    if agent_words & speaker_words or {word[:5] for word in agent_words if len(word) > 4} & {
+        word[:5] for word in speaker_words if len(word) > 4
+    }:
+        return True
+    return _names_again(speaker, agent)
+
+
 def _about_own_act(verb: Token, speaker: Token) -> bool:
     """What a speaker says is about its own act: the clause it speaks has no agent, or the speaker
     (or its own people: "its chief executive") as agent. "The association said the mayor decided
@@ -1412,14 +1546,12 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
         child.dep_ == "poss" and child.pos_ == "PRON" for child in (*agent.children, *speaker.children)
     ):
         return True  # "its staff", "their lawyers"; "its director said the museum will reopen"
-    agent_words = {token.lemma_.lower() for token in _phrase(agent) if token.pos_ in ("NOUN", "PROPN")}
-    speaker_words = {token.lemma_.lower() for token in _phrase(speaker) if token.pos_ in ("NOUN", "PROPN")}
-    if agent_words & speaker_words or {word[:5] for word in agent_words if len(word) > 4} & {
-        word[:5] for word in speaker_words if len(word) > 4
-    }:
-        return True  # "a spokesperson for the ministry said the ministry will ...", a librarian of the library
-    if not other and _names_again(speaker, agent):
-        return True  # "Northwind Airlines will stop flying to Lisbon, the carrier announced"
+    if not other and _executive_of(speaker, agent):
+        return True  # "Chief executive Lena Marsh said Orvane would cut 1,200 jobs"
+    if not other and _same_party(speaker, agent):
+        # "a spokesperson for the ministry said the ministry will ...", a librarian of the library,
+        # "Northwind Airlines will stop flying to Lisbon, the carrier announced"
+        return True
     lemma = agent.lemma_.lower()
     someone = (
         lemma in lex.PARTY_NOUNS
@@ -1436,6 +1568,29 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
     return not (someone or titled or (named and acts))
 
 
+# Titles of the people who speak for a company about its own acts.
+_EXECUTIVE_TITLES = frozenset(["executive", "ceo", "chairman", "chairwoman", "founder", "boss", "cfo"])
+
+
+def _executive_of(speaker: Token, agent: Token) -> bool:
+    """A company's own executive, by title, about a named company's act: "Chief executive Lena
+    Marsh said Orvane would cut 1,200 jobs". Not an executive of another organisation named in
+    the title ("Lena Marsh, chief executive of Tellco, said Orvane ...")."""
+    phrase = list(_phrase(speaker))
+    if not any(token.lemma_.lower() in _EXECUTIVE_TITLES for token in phrase):
+        return False
+    if agent.pos_ != "PROPN" and not any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in agent.children):
+        return False
+    employers = [
+        object_
+        for token in phrase
+        if token.dep_ == "prep" and token.lower_ in ("of", "at", "for")
+        for object_ in token.children
+        if object_.dep_ == "pobj"
+    ]
+    return all(_same_party(employer, agent) for employer in employers)
+
+
 # What a company's name says it is, by the common noun a report calls it by afterwards:
 # "Northwind Airlines ..., the carrier said", "Brenner Steel ..., the company said".
 _KIND_WORDS = {
@@ -1445,6 +1600,8 @@ _KIND_WORDS = {
     "company": frozenset(["inc", "ltd", "plc", "group", "corp", "co", "holdings", "foods", "steel", "motors", "energy",
                           "airlines", "airways", "industries", "systems", "technologies", "pharma", "paper", "mining"]),
     "bank": frozenset(["bank", "bancorp", "banking"]),
+    "line": frozenset(["railway", "railways", "rail", "line", "tramway", "steamship", "shipping"]),
+    "railway": frozenset(["railway", "railways", "rail", "line", "tramway"]),
     "club": frozenset(["fc", "afc", "united", "rovers", "athletic", "club", "wanderers", "albion"]),
 }  # fmt: skip
 _KIND_WORDS["firm"] = _KIND_WORDS["group"] = _KIND_WORDS["company"]
@@ -1453,13 +1610,19 @@ _KIND_WORDS["firm"] = _KIND_WORDS["group"] = _KIND_WORDS["company"]
 def _names_again(speaker: Token, agent: Token) -> bool:
     """ "the carrier" after "Northwind Airlines": a definite common noun that says what the named
     agent is (by a word of its name), so both are the one party."""
-    kinds = _KIND_WORDS.get(speaker.lemma_.lower())
+    lemma = speaker.lemma_.lower()
+    kinds = _KIND_WORDS.get(lemma)
     if kinds is None or speaker.pos_ != "NOUN" or not any(c.lower_ == "the" for c in speaker.children):
         return False
     if any(token.pos_ == "PROPN" for token in _phrase(speaker)):
         return False  # "the airline Skyloft": a name of its own
     name = [token.lower_ for token in _phrase(agent) if token.pos_ == "PROPN"]
-    return bool(name) and bool(kinds & set(name))
+    # "the company" after any name: a report calls the company it is about by its name first.
+    return bool(name) and (lemma in _ANY_COMPANY or bool(kinds & set(name)))
+
+
+# Common nouns for a company of any trade: "Orvane Telecom ..., the company said".
+_ANY_COMPANY = frozenset(["company", "firm", "group"])
 
 
 # Relational nouns that name another party, possessive or not: "its rival", "their opponents".
@@ -1587,6 +1750,14 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         for token in words
     ):
         return "ahead"  # "A copy was reviewed by the Post. It reads: ...": the document speaks next
+    if (
+        opening[0] in ("that", "this")
+        and words[0].dep_ == "nsubj"
+        and words[0].head.lemma_ == "be"
+        and any(cue.start <= token.idx < cue.end for token in words[0].head.subtree)
+        and cue.kind == "hearsay"
+    ):
+        return "back"  # "That, at least, is the story doing the rounds among supporters' groups."
     if opening[0] == "so" and len(words) > 1 and words[1].lemma_.lower() in lex.SPEECH_VERBS | lex.CLAIM_VERBS:
         return "back"  # "So says an engineer on the project, who spoke on condition of anonymity ..."
     if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):

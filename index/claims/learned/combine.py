@@ -146,9 +146,10 @@ class LearnedTagger:
             return analysis
         cue = hedge_cue(self.hedge, reading.arrays, reading.sent)
         speaking = analysis.cue if analysis.cue is not None and analysis.cue.kind in _SPEAKING else None
-        if cue is not None and speaking is not None and speaking.start <= cue.start < speaking.end:
-            # The word weighing most is the speaker's own verb ("the trust said ..."): Wikipedia's
-            # weasel "it is said" taught it; a speaker who is named hedges nothing by saying.
+        if cue is not None and speaking is not None and _speakers_words(reading, speaking, cue):
+            # The word weighing most is the speaker's own verb ("the trust said ...") or the "that"
+            # after it: Wikipedia's weasel "it is said that" taught it; a speaker who is named
+            # hedges nothing by saying.
             return analysis
         cues = analysis.cues + ((cue,) if cue is not None else ())
         if analysis.status is ClaimStatus.REPORTED:
@@ -156,6 +157,18 @@ class LearnedTagger:
         # A party on the record stays the one who says it, hedged or not.
         speaker = analysis.cue if analysis.cue is not None and analysis.cue.source is not None else None
         return replace(analysis, status=ClaimStatus.SPECULATIVE, cue=speaker or cue or analysis.cue, cues=cues)
+
+
+def _speakers_words(reading: _Reading, speaking: Cue, word: Cue) -> bool:
+    """The word is the speaking cue's own, or the "that" opening what the speaker's verb says."""
+    if speaking.start <= word.start < speaking.end:
+        return True
+    arrays = reading.arrays
+    token = next((i for i in range(reading.sent.start, reading.sent.end) if arrays.idx[i] == word.start), None)
+    if token is None or arrays.dep[token] != "mark":
+        return False
+    verb = arrays.head[arrays.head[token]]
+    return speaking.start <= arrays.idx[verb] < speaking.end
 
 
 def _no_less_doubt(rules: SentenceAnalysis, analysis: SentenceAnalysis) -> SentenceAnalysis:
@@ -190,6 +203,8 @@ def _not_a_speaker(reading: _Reading, outer: Cue) -> bool:
 # notice", "issued a fine". Others with an object ("announced a plan", "criticised the policy") are
 # attributions as PolNeAR counts them.
 _DEED_SENSES = frozenset(["recall", "publish", "post", "issue", "release", "file", "record", "log", "register"])
+# Verbs of owning up that are deeds when something is taken in: "admitted to hospital".
+_ADMITTED_TO = frozenset(["admit"])
 
 
 def _without_deeds(labels: SentenceLabels, arrays: DocArrays, sent: Span) -> SentenceLabels:
@@ -219,9 +234,13 @@ def _without_deeds(labels: SentenceLabels, arrays: DocArrays, sent: Span) -> Sen
 def _deed(arrays: DocArrays, sent: Span, verb: int) -> bool:
     """A verb of saying used as a deed on a thing, with nothing said: "We have recalled all
     batches", "the coastguard reported 14 rescues" (the rules' reading of the deed stands)."""
+    children = [i for i in range(sent.start, sent.end) if arrays.head[i] == verb and i != verb]
+    if arrays.pos[verb] == "VERB" and arrays.lemma[verb] in _ADMITTED_TO:
+        # "Six people were admitted to hospital": taken in, not owning up.
+        passive = any(arrays.dep[i] == "nsubjpass" for i in children)
+        return passive and any(arrays.dep[i] == "prep" and arrays.lower[i] in ("to", "into") for i in children)
     if arrays.pos[verb] != "VERB" or arrays.lemma[verb] not in _DEED_SENSES:
         return False
-    children = [i for i in range(sent.start, sent.end) if arrays.head[i] == verb and i != verb]
     if any(arrays.dep[i] in ("ccomp", "parataxis", "xcomp", "dative") for i in children):
         return False
     return any(
