@@ -97,14 +97,23 @@ def _denied_in_article(item: Evidence) -> TaggedSentence | None:
             if claim.not_confirmed_by or concerned:
                 return sentence  # "The mayor's office denied the report.", "The water company denied it."
             continue
+        other = Evidence(sentence, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
+        if _undecided_by_party(other, item) and _same_topic(sentence, claim):
+            return sentence  # the party concerned: "no decision about the playing fields has been taken"
         on_record = sentence.status in (ClaimStatus.CONFIRMED, ClaimStatus.SPECULATIVE)
         if not on_record or not sentence.source or sentence.cue_kind != "attribution":
             continue
-        other = Evidence(sentence, item.article, similarity=0.0, overlap=0.0, passage_rank=item.passage_rank)
         same_happening = bool(claim.predicate) and claim.predicate == sentence.predicate
         if concerned and same_happening and happening_conflict(item, other):
             return sentence  # the party concerned, on the record
     return None
+
+
+def _same_topic(first: TaggedSentence, second: TaggedSentence) -> bool:
+    """Two sentences of one article about the same thing: words in common besides who speaks and
+    their verb of saying."""
+    saying = content_terms(f"{first.cue or ''} {second.cue or ''}")
+    return bool((content_terms(_without_source(first)) & content_terms(_without_source(second))) - saying)
 
 
 def _without_source(sentence: TaggedSentence) -> str:
@@ -251,7 +260,12 @@ def contradicts(first: Evidence, second: Evidence) -> bool:
     return _denies(a.status, a.cue_kind) != _denies(b.status, b.cue_kind)
 
 
-_WILL = re.compile(r"\b(?:will|'ll|is to|are to|plans? to|intends? to|is going to|decided to)\b", re.IGNORECASE)
+# A claim that a party will act or has decided to: what its "no decision" disputes.
+_WILL = re.compile(
+    r"\b(?:will|'ll|is to|are to|plans? to|intends? to|is going to|(?:has |had |have )?(?:decided|agreed|voted) to"
+    r"|(?:has |had |have )?(?:approved|signed off))\b",
+    re.IGNORECASE,
+)
 
 
 def _undecided_by_party(undecided: Evidence, claim: Evidence) -> bool:
@@ -264,10 +278,16 @@ def _undecided_by_party(undecided: Evidence, claim: Evidence) -> bool:
     return bool(content_terms(a.source) & content_terms(_without_source(b)))
 
 
+_NO_PLANS = re.compile(r"\bno\s+(?:plans?|intention|intent|proposals?)\b", re.IGNORECASE)
+
+
 def _deciding(item: Evidence) -> bool:
-    """A denial, or the party concerned saying nothing is decided: a dispute, never a newer state."""
+    """A denial, or the party concerned saying nothing is decided or planned ("has no plans to
+    close the crossing"): a dispute, never a newer state."""
     sentence = item.sentence
-    return sentence.cue_kind == "denial" or (sentence.predicate == "decide" and sentence.negated)
+    if sentence.cue_kind == "denial":
+        return True
+    return sentence.negated and (sentence.predicate == "decide" or bool(_NO_PLANS.search(sentence.text)))
 
 
 def _denies(status: ClaimStatus, cue_kind: str | None) -> bool:
