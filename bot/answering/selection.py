@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.answering.conflicts import compare_sources
+from bot.answering.conflicts import compare_sources, numbered, quantities, times
 from bot.answering.drafts import Draft, abstain, to_answer
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
 from bot.answering.models import Answer
@@ -21,7 +21,8 @@ MIN_OVERLAP = 0.5
 MAX_EXTRACTIVE_CLAIMS = 3
 # How far below the best sentence's score a sentence may be and still be shown.
 SCORE_WINDOW = 0.3
-# Two sentences this similar say the same thing: the second is not shown.
+# Two sentences this similar say the same thing (unless their figures, days or numbered things
+# differ): the second is not shown.
 NEAR_DUPLICATE = 0.85
 
 
@@ -62,7 +63,11 @@ def select_drafts(evidence: list[Evidence]) -> list[Draft]:
     matrix = pairwise(np.stack([_vector(item) for item in candidates]))
     chosen: list[int] = []
     for position in range(len(candidates)):
-        if any(matrix[position, other] > NEAR_DUPLICATE for other in chosen):
+        text = candidates[position].sentence.text
+        if any(
+            matrix[position, other] > NEAR_DUPLICATE and _same_details(text, candidates[other].sentence.text)
+            for other in chosen
+        ):
             continue
         chosen.append(position)
         if len(chosen) == MAX_EXTRACTIVE_CLAIMS:
@@ -71,6 +76,16 @@ def select_drafts(evidence: list[Evidence]) -> list[Draft]:
         Draft(item.sentence.text, (item,), item.sentence.status, item.sentence.attributed_to)
         for item in (candidates[position] for position in chosen)
     ]
+
+
+def _same_details(first: str, second: str) -> bool:
+    """The same figures, days and numbered things: "lighthouse number 1 ... in April" and
+    "lighthouse number 2 ... in June" are two facts (or a conflict to show), not one said twice."""
+    return (
+        numbered(first) == numbered(second)
+        and times(first) == times(second)
+        and quantities(first) == quantities(second)
+    )
 
 
 def _vector(item: Evidence) -> np.ndarray:

@@ -1388,6 +1388,15 @@ def _phrase(head: Token) -> Span:
             continue  # "Michael Mulgrew, president of the union,": the apposition names the source
         else:
             break
+    if (
+        head.dep_ in ("nsubj", "nsubjpass")
+        and right + 1 < len(doc)
+        and doc[right + 1].pos_ == "PROPN"
+        and doc[right + 1].head.i == head.head.i
+        and doc[right + 1].dep_ in ("npadvmod", "appos", "nsubj")
+        and head.pos_ == "NOUN"
+    ):
+        right = doc[right + 1].right_edge.i  # "The airline Skyloft said": the parser hangs the name on the verb
     while (
         right + 2 < len(doc)
         and doc[right + 1].text == "-"
@@ -1407,6 +1416,8 @@ def _describes(participle: Token) -> bool:
     """A participle that says which party is meant ("a union representing nurses", "research
     conducted by the institute"), not the verb of saying itself ("a statement saying that ...")."""
     lemma = participle.lemma_.lower()
+    if lemma in ("call", "name", "dub") and any(child.dep_ == "oprd" for child in participle.children):
+        return True  # "an account called HarbourWatch": its name
     if participle.tag_ not in ("VBG", "VBN") or lemma in lex.ON_RECORD_VERBS or lemma in lex.CLAIM_VERBS:
         return False
     return lemma not in lex.STANCE_VERBS and not any(
