@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.answering.conflicts import compare_sources, numbered, quantities, times
+from bot.answering.conflicts import compare_sources, numbered
 from bot.answering.drafts import Draft, abstain, to_answer
 from bot.answering.evidence import Evidence, SentenceVectors, pairwise
 from bot.answering.models import Answer
@@ -21,8 +21,8 @@ MIN_OVERLAP = 0.5
 MAX_EXTRACTIVE_CLAIMS = 3
 # How far below the best sentence's score a sentence may be and still be shown.
 SCORE_WINDOW = 0.3
-# Two sentences this similar say the same thing (unless their figures, days or numbered things
-# differ): the second is not shown.
+# Two sentences this similar say the same thing (unless they number different things): the
+# second is not shown.
 NEAR_DUPLICATE = 0.85
 
 
@@ -79,13 +79,10 @@ def select_drafts(evidence: list[Evidence]) -> list[Draft]:
 
 
 def _same_details(first: str, second: str) -> bool:
-    """The same figures, days and numbered things: "lighthouse number 1 ... in April" and
-    "lighthouse number 2 ... in June" are two facts (or a conflict to show), not one said twice."""
-    return (
-        numbered(first) == numbered(second)
-        and times(first) == times(second)
-        and quantities(first) == quantities(second)
-    )
+    """The same numbered things: "lighthouse number 1 ... in April" and "lighthouse number 2 ...
+    in June" are two facts, not one said twice. (Two days or figures for one thing are one point:
+    the better is shown, and the other side of a conflict joins it in `compare_sources`.)"""
+    return numbered(first) == numbered(second)
 
 
 def _vector(item: Evidence) -> np.ndarray:

@@ -203,6 +203,14 @@ def _not_a_speaker(reading: _Reading, outer: Cue) -> bool:
 # notice", "issued a fine". Others with an object ("announced a plan", "criticised the policy") are
 # attributions as PolNeAR counts them.
 _DEED_SENSES = frozenset(["recall", "publish", "post", "issue", "release", "file", "record", "log", "register"])
+# Verbs that deny or reject a claim, or decide on an application: "denied planning permission".
+_DECIDING_VERBS = frozenset(["deny", "reject", "refuse", "dismiss", "uphold", "grant", "approve", "throw"])
+# What is applied for: deciding on it is an act, not a word about a claim.
+_APPLICATIONS = frozenset(
+    ["permission", "appeal", "application", "request", "bid", "bail", "entry", "access", "visa", "motion",
+     "petition", "licence", "license", "parole", "asylum", "admission", "proposal", "offer", "loan", "grant",
+     "funding", "planning", "injunction", "case", "lawsuit", "suit", "challenge", "complaint", "objection"]
+)  # fmt: skip
 # Verbs of owning up that are deeds when something is taken in: "admitted to hospital".
 _ADMITTED_TO = frozenset(["admit"])
 
@@ -239,6 +247,10 @@ def _deed(arrays: DocArrays, sent: Span, verb: int) -> bool:
         # "Six people were admitted to hospital": taken in, not owning up.
         passive = any(arrays.dep[i] == "nsubjpass" for i in children)
         return passive and any(arrays.dep[i] == "prep" and arrays.lower[i] in ("to", "into") for i in children)
+    if arrays.pos[verb] == "VERB" and arrays.lemma[verb] in _DECIDING_VERBS:
+        # "The council denied planning permission", "the court rejected the appeal": a decision
+        # on an application, not a denial of a claim ("denied the allegations" stays one).
+        return any(arrays.dep[i] == "dobj" and arrays.lemma[i] in _APPLICATIONS for i in children)
     if arrays.pos[verb] != "VERB" or arrays.lemma[verb] not in _DEED_SENSES:
         return False
     if any(arrays.dep[i] in ("ccomp", "parataxis", "xcomp", "dative") for i in children):
