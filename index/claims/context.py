@@ -112,6 +112,12 @@ _TRAILING_CREDIT = re.compile(
 _LABEL_LINE = re.compile(
     r"\s*(?:source|sources|credit|credits|photo|photos|editor's note|correction|update|note)\s*:", re.I
 )
+# A sentence that opens by pointing back at a claim: "The report ...", "That claim ...".
+_POINTS_BACK = re.compile(
+    r"\W*(?:the|that|this|these|those|such)\s+(?:[\w'’-]+\s+){0,2}?"
+    r"(?:report|claim|rumou?r|story|account|allegation|suggestion|assertion)s?\b",
+    re.IGNORECASE,
+)
 # A title restates into a body sentence when this share of its words is there (at least two).
 RESTATES = 0.5
 # The body's first sentence restates a title it shares this many content words with.
@@ -283,6 +289,10 @@ def _frames(article: ArticleReading) -> list[list[Frame]]:
                     frame = replace(frame, status=ClaimStatus.REPORTED)
                 found[k - 1].append(frame)
                 found[k].append(frame)
+        # "The report has not been confirmed by the club.": the sentence before is that report.
+        if k > 0 and sentence.analysis.unconfirms is not None and _POINTS_BACK.match(article.body, sentence.start):
+            told = Cue("hearsay", "", 0, 0, "unnamed sources")  # the article does not say whose report
+            found[k - 1].append(Frame(ClaimStatus.REPORTED, told, outer=False))
         # "Officials told the Gazette about the plan." covers what follows, until a speaker of its own.
         if sentence.reference == "ahead":
             frame = _frame_of(sentence.analysis, outer=False)
@@ -380,7 +390,8 @@ def _title_frames(article: ArticleReading, found: list[list[Frame]]) -> None:
         # The lead sentence tells the headline's story in other words ("Glenmore Rail said to be
         # axing its night trains" over "Glenmore Rail will withdraw all of its overnight services"):
         # sharing who or what the story is about is enough there.
-        lead = k == 0 and len(terms & content_terms(text)) >= LEAD_SHARES
+        # A short title ("Insiders say mayor will quit": mayor, quit) needs half its words.
+        lead = k == 0 and len(terms & content_terms(text)) >= min(LEAD_SHARES, max(1, len(terms) // 2))
         if lead or _restates(terms, text):
             found[k].append(frame)
 

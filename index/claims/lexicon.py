@@ -593,7 +593,8 @@ OUTLET_NAME_WORDS = frozenset(
      "television", "broadcasting", "reuters", "bloomberg", "afp", "bbc", "cnn", "nbc", "cbs", "abc", "npr",
      "axios", "politico", "semafor", "verge", "associated", "agence", "presse", "xinhua", "tass", "kyodo", "yonhap",
      "tribune-review", "echo", "star", "mercury", "argus", "clarion", "beacon", "sentinel", "advertiser", "express",
-     "mirror", "citizen", "globe", "enquirer", "messenger", "advocate", "banner", "voice"]
+     "mirror", "citizen", "globe", "enquirer", "messenger", "advocate", "banner", "voice", "sun", "record",
+     "recorder", "gleaner", "bugle", "informer"]
 )  # fmt: skip
 # Sources that are never a party on the record, whatever verb they take.
 NOT_A_PARTY = HEARSAY_NOUNS | DOCUMENT_NOUNS | SOCIAL_NOUNS | MEDIA_NOUNS | REPORT_NOUNS

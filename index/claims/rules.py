@@ -144,7 +144,11 @@ def _unconfirms(sent: Span, cues: tuple[Cue, ...]) -> tuple[Cue, tuple[str, ...]
 def _referent(token: Token) -> Token | None:
     """What an "unconfirmed" word or a negated "confirm" is said of: its object or subject."""
     if token.lemma_.lower() in lex.CONFIRMATION_VERBS:
-        return next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        found = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        if found is None and token.dep_ == "conj" and token.head.i != token.i:
+            # "The claim was first made by a podcast and has not been confirmed": the first verb's subject
+            found = next((c for c in token.head.children if c.dep_ in ("nsubjpass", "nsubj")), None)
+        return found
     own = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if own is not None:
         return own
@@ -465,6 +469,10 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
     for match in _HEDGE_PHRASE.finditer(sent.text):
         start = sent.start_char + match.start()
         yield Cue("hedge", match.group(), start, start + len(match.group()))
+    for match in _STORY_GOES.finditer(sent.text):
+        start = sent.start_char + match.start()
+        source = "unnamed sources" if match.group("told") else "rumour"
+        yield Cue("hearsay", match.group(), start, start + len(match.group()), source)
     colon = _colon_attribution(sent)
     if colon is not None:
         yield colon
@@ -473,6 +481,14 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         yield Cue("question", question.text, question.idx, question.idx + len(question.text))
 
 
+# Tags that pass a claim on as talk: "..., or so the story goes", "as the rumour has it", "or so
+# we are told", "so legend has it".
+_STORY_GOES = re.compile(
+    r"\b(?:(?:or\s+)?so|as)\s+(?:the\s+)?(?:story|rumou?r|tale|theory|thinking|word|legend|gossip|talk|saying)"
+    r"\s+(?:goes|has\s+it|runs)\b"
+    r"|\bor\s+so\s+(?P<told>(?:we|i)\s+(?:are|am|were|was|have\s+been)\s+told|it\s+is\s+(?:said|claimed|rumou?red))\b",
+    re.IGNORECASE,
+)
 _HEDGE_PHRASE = re.compile(
     r"\b(?:" + "|".join(re.escape(phrase) for phrase in lex.HEDGE_PHRASES) + r")\b", re.IGNORECASE
 )
@@ -558,6 +574,8 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         )
         if told and agent is not None:
             return _sourced("attribution", token, agent)  # "That account was given to the Clarion by three residents."
+    if lemma in _ORIGINATING and _passive(token) and _told_before(token) and (agent := _passive_agent(token)):
+        return _sourced("hearsay", token, agent)  # "The claim was first made by a fan podcast on Sunday."
     if lemma == "read" and subject is not None and subject.lemma_.lower() in lex.NOT_A_PARTY:
         return _sourced("attribution", token, subject)  # "the memo reads:"
     if lemma in _SEE_LEMMAS and token.dep_ == "relcl" and (document := _seen_document(token)) is not None:
@@ -641,6 +659,20 @@ def _talk_going_round(be: Token) -> Cue | None:
         return _sourced("hearsay", account, among)
     start = account.idx
     return Cue("hearsay", account.text, start, start + len(account.text), "rumour")
+
+
+# Verbs that say where a claim came from: "The claim was first made by a fan podcast".
+_ORIGINATING = frozenset(["make", "start", "spread", "post", "publish", "air", "raise", "float", "circulate", "put"])
+
+
+def _told_before(verb: Token) -> Token | None:
+    """The claim a sentence points back at as its subject: "The claim was first made by ...",
+    "That report was started by ...": a claim noun with a definite determiner."""
+    patient = next((c for c in verb.children if c.dep_ in ("nsubjpass", "nsubj")), None)
+    if patient is None or patient.lemma_.lower() not in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS | lex.HEARSAY_NOUNS:
+        return None
+    definite = any(c.dep_ == "det" and c.lower_ in ("the", "that", "this", "these", "those") for c in patient.children)
+    return patient if definite else None
 
 
 def _seen_document(verb: Token) -> Token | None:
@@ -1137,6 +1169,7 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
     on_record = (
         (lemma in lex.ON_RECORD_VERBS or own_figures)
         and not hearsay
+        and not (_passive(token) and _told_before(token))  # "The story was first reported by X": X relays it
         and (_is_named(subject) or _outlet_of_itself(token, subject) or _officials_of(subject, lemma))
         and _about_own_act(token, subject)
     )
@@ -1769,6 +1802,11 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         and cue.kind == "hearsay"
     ):
         return "back"  # "That, at least, is the story doing the rounds among supporters' groups."
+    if any(
+        cue.start <= token.idx < cue.end and token.pos_ in ("VERB", "AUX") and _passive(token) and _told_before(token)
+        for token in words
+    ):
+        return "back"  # "The claim was first made by a fan podcast.", "The report was first published by X."
     if opening[0] == "so" and len(words) > 1 and words[1].lemma_.lower() in lex.SPEECH_VERBS | lex.CLAIM_VERBS:
         return "back"  # "So says an engineer on the project, who spoke on condition of anonymity ..."
     if opening[0] in ("that", "this") and "according" in (token.lower_ for token in words[1:4]):
