@@ -192,7 +192,8 @@ CLAIM_VERBS = frozenset(
 # "The Gazette has learned that ...": an outlet passing on what its sources told it. Kept apart from
 # the lists the CRF's features read ("learning to replicate" is no attribution).
 # "X has learned that", "Y heard that": hearsay told to someone, credited to the one who heard it.
-LEARNING_VERBS = frozenset(["learn", "hear"])
+# "The Ledger has learned", "the Post understands": what a paper was told, off the record.
+LEARNING_VERBS = frozenset(["learn", "hear", "understand"])
 DENIAL_VERBS = frozenset(
     [
         "deny",
@@ -254,7 +255,8 @@ HEDGE_ADVERBS = frozenset(
     ]
 )
 HEDGE_ADJECTIVES = frozenset(
-    ["possible", "probable", "likely", "unlikely", "potential", "plausible", "uncertain", "unclear", "doubtful"]
+    ["possible", "probable", "likely", "unlikely", "potential", "plausible", "uncertain", "unclear", "doubtful",
+     "poised"]
 )
 HEDGE_VERBS = frozenset(
     [

@@ -48,7 +48,7 @@ def analyse_sentence(sent: Span) -> SentenceAnalysis:
     another ("'X confirmed it,' Y said", "X, Y said, confirmed"), the outermost speaker decides:
     the content is theirs, reported; otherwise the strongest cue decides.
     """
-    cues = tuple(_find_cues(sent))
+    cues = tuple(dict.fromkeys(_find_cues(sent)))  # one cue found two ways counts once
     credit = _credit_after_quote(sent)
     if credit:
         cues += credit
@@ -294,7 +294,7 @@ def analyse_doc(doc: Doc, text: str | None = None) -> SentenceAnalysis:
 
     `text` is the text before `normalise_case` (same length): cue and source words are quoted from it.
     """
-    cues = tuple(cue for sent in doc.sents for cue in _find_cues(sent))
+    cues = tuple(dict.fromkeys(cue for sent in doc.sents for cue in _find_cues(sent)))
     if text is not None and text != doc.text:
         cues = tuple(requote(cue, text) for cue in cues)
     status, cue = _decide(cues)
@@ -454,6 +454,7 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         elif (
             (lemma in lex.HEDGE_MODALS and token.tag_ == "MD" and _hedging_modal(token))
             or (lower in lex.HEDGE_ADVERBS and token.pos_ == "ADV")
+            or (lower == "poised" and any(child.dep_ == "xcomp" for child in token.children))
             or (lower in lex.HEDGE_ADJECTIVES and token.pos_ == "ADJ" and token.dep_ in ("acomp", "amod"))
             or (lower in lex.PREDICATIVE_HEDGE_ADJECTIVES and _predicative(token))
             or (token.pos_ == "VERB" and lemma in lex.HEDGE_VERBS and _hedging_verb(token, lemma))
@@ -469,6 +470,14 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
     for match in _HEDGE_PHRASE.finditer(sent.text):
         start = sent.start_char + match.start()
         yield Cue("hedge", match.group(), start, start + len(match.group()))
+    what = _what_it_says(sent)
+    if what is not None:
+        yield what
+    told = _PAPER_TOLD.search(sent.text)
+    if told is not None:
+        start, source = sent.start_char + told.start(2), sent.start_char + told.start(1)
+        yield Cue("attribution", told.group(2), start, start + len(told.group(2)), told.group(1),
+                  source, source + len(told.group(1)), on_record=False)  # fmt: skip
     for match in _STORY_GOES.finditer(sent.text):
         start = sent.start_char + match.start()
         source = "unnamed sources" if match.group("told") else "rumour"
@@ -488,6 +497,33 @@ _STORY_GOES = re.compile(
     r"\s+(?:goes|has\s+it|runs)\b"
     r"|\bor\s+so\s+(?P<told>(?:we|i)\s+(?:are|am|were|was|have\s+been)\s+told|it\s+is\s+(?:said|claimed|rumou?red))\b",
     re.IGNORECASE,
+)
+_THAT_IS_WHAT = re.compile(r"\W*(?:that|this)(?:'s|\s+is|\s+was),?\s+(?:at\s+least,?\s+|anyway,?\s+)?what\s", re.I)
+
+
+def _what_it_says(sent: Span) -> Cue | None:
+    """ "That is what a Treasury memo circulated to ministers on Friday says." when the parser
+    loses the subject of "says": the noun phrase after "what" says it (pointing back, see
+    `reference`)."""
+    if not _THAT_IS_WHAT.match(sent.text):
+        return None
+    words = [token for token in sent if not token.is_punct]
+    verb = words[-1] if words else None
+    if verb is None or verb.lemma_.lower() not in lex.SPEECH_VERBS | lex.CLAIM_VERBS or _subject(verb) is not None:
+        return None
+    what = next((token for token in sent if token.lower_ == "what"), None)
+    chunk = next((c for c in sent.noun_chunks if what is not None and c.start > what.i and c.end <= verb.i), None)
+    if chunk is None:
+        return None
+    return Cue("attribution", verb.text, verb.idx, verb.idx + len(verb.text), chunk.text, chunk.start_char,
+               chunk.end_char, on_record=_is_named(chunk.root) and not _not_a_party(chunk.root))  # fmt: skip
+
+
+# A paper's credit to what it was told, after the claim: "..., the Post understands.", "..., this
+# newspaper has learned." (the parser takes "understands" for a noun).
+_PAPER_TOLD = re.compile(
+    r",\s*((?:the\s+)?(?:[A-Z][\w'’&.-]*\s+){0,3}[A-Z][\w'’&.-]*|this\s+(?:newspaper|paper|website|site|programme))"
+    r"\s+(understands|has\s+learned|has\s+learnt|can\s+reveal|has\s+been\s+told)\s*[.!]?[\s\"'”’]*$"
 )
 _HEDGE_PHRASE = re.compile(
     r"\b(?:" + "|".join(re.escape(phrase) for phrase in lex.HEDGE_PHRASES) + r")\b", re.IGNORECASE
@@ -544,6 +580,9 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         return _sourced("attribution", token, subject)  # "Posts on social media claim that ...", "claim" read as a noun
     if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
         return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
+    if token.pos_ == "NOUN" and lemma in _PASSED_ON and _says_that(token):
+        # "declined to comment on reports that VAT will rise": whose reports, the sentence does not say
+        return _cue("hearsay", token, sent, source="unnamed sources")
     if lemma == "be" and subject is not None and subject.lower_ in ("that", "this"):
         account = next(
             (c for c in children if c.dep_ == "attr" and c.lemma_.lower() in lex.CLAIM_NOUNS | _ACCOUNT_NOUNS), None
@@ -673,6 +712,27 @@ def _told_before(verb: Token) -> Token | None:
         return None
     definite = any(c.dep_ == "det" and c.lower_ in ("the", "that", "this", "these", "those") for c in patient.children)
     return patient if definite else None
+
+
+# Nouns for a claim passed on, whose content a "that" clause gives: "reports that ...".
+_PASSED_ON = frozenset(["report", "claim", "allegation", "suggestion", "speculation", "indication", "assertion"])
+
+
+def _says_that(noun: Token) -> bool:
+    """An unowned claim noun with its content ("reports that VAT will rise", "amid claims that
+    ..."), not one whose content a party confirms ("confirmed reports that ...") or owns ("the
+    minister's claim that ...", see `_possessed_claim`), nor a relative clause ("the report that
+    the council published")."""
+    if any(child.dep_ == "poss" for child in noun.children):
+        return False
+    clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp") and c.pos_ in ("VERB", "AUX")), None)
+    if clause is None or not any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children):
+        return False
+    governor = noun.head
+    if governor.dep_ == "prep":
+        governor = governor.head
+    confirmed = governor.lemma_.lower() in lex.CONFIRMATION_VERBS and not _negated(governor)
+    return not confirmed
 
 
 def _seen_document(verb: Token) -> Token | None:
@@ -1139,6 +1199,8 @@ def _reporting_verb(token: Token, sent: Span, lemma: str) -> Cue | None:
         subject, impersonal = None, True  # "Google is said to buy", "Google said to buy": hearsay
     if subject is None and not impersonal:
         return None
+    if lemma == "understand" and subject is not None and not _not_a_party(subject):
+        return None  # "I understand the frustration": only a paper that "understands" was told something
     if any(child.lower_ in ("how", "why", "whether") for child in token.children):
         return None  # "by studying how it responds": a wh-clause, nobody speaking
     if (
@@ -1476,12 +1538,15 @@ def _is_named(subject: Token) -> bool:
     if subject.pos_ == "PRON":
         return lower not in _NOBODY_IN_PARTICULAR
     if subject.pos_ == "PROPN":
-        return True
+        # "a senior Tory", "an Israeli": someone of a party or a nation, not named
+        return not any(child.dep_ == "det" and child.lower_ in ("a", "an") for child in subject.children)
     determiners = {child.lower_ for child in subject.children if child.dep_ in ("det", "amod", "nummod")}
     if determiners & {"a", "an", "some", "several", "many", "one", "two", "few", "unnamed", "anonymous"}:
         # "a Microsoft spokeswoman", "a spokesperson for the ministry": the voice of a named party.
-        return any(token.pos_ == "PROPN" for token in subject.subtree) or (
-            lemma in _SPOKES and any(_party_object(child) for child in subject.children if child.dep_ == "prep")
+        # Anyone else unnamed is no one on the record: "a senior Tory", "a Google engineer".
+        return lemma in _SPOKES and (
+            any(token.pos_ == "PROPN" for token in subject.subtree)
+            or any(_party_object(child) for child in subject.children if child.dep_ == "prep")
         )
     if lemma in lex.PARTY_NOUNS or lower in lex.PARTY_NOUNS:
         return True
@@ -1813,7 +1878,7 @@ def reference(sent: Span, analysis: SentenceAnalysis) -> str | None:
         return "back"  # "That is according to two officials, who spoke on condition of anonymity ..."
     if (
         opening[0] in ("that", "this")
-        and sent.root.lemma_ == "be"
+        and any(token.lemma_ == "be" for token in words[1:4])
         and any(token.lower_ == "what" and token.i < _cue_verb_index(sent, cue) for token in words[1:7])
     ):
         return "back"  # "That, at least, is what two of her former aides have been telling donors."

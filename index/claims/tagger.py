@@ -302,6 +302,8 @@ def _mentions_report(text: str) -> bool:
 def attributed_to(status: ClaimStatus, source: str | None, outlet: str, reports_on: str | None) -> str:
     """Who claims a sentence. Reports of a report name the chain: "Semafor, via The Verge"."""
     chain = f"{reports_on}, via {outlet}" if reports_on else outlet
+    if status is ClaimStatus.REPORTED and source and _names_itself(source, outlet):
+        source = "unnamed sources"  # "..., Pennant News understands" in Pennant News: told by whom, it does not say
     if not source or (source == "unnamed sources" and reports_on):
         return chain if status is ClaimStatus.REPORTED else outlet
     cleaned = source.strip(" ,;:\"'“”")
@@ -315,6 +317,12 @@ def attributed_to(status: ClaimStatus, source: str | None, outlet: str, reports_
     if _is_report_phrase(lowered):
         return f"{cleaned} (via {outlet})"
     return cleaned
+
+
+def _names_itself(source: str, outlet: str) -> bool:
+    """The outlet credits itself: "Pennant News (understands)", "this newspaper (has learned)"."""
+    words = re.sub(r"^(?:the|this)\s+", "", source.strip().lower())
+    return words in (re.sub(r"^the\s+", "", outlet.strip().lower()), "newspaper", "paper", "website", "site")
 
 
 def _is_report_phrase(lowered: str) -> bool:
