@@ -257,7 +257,7 @@ HEDGE_ADVERBS = frozenset(
 HEDGE_ADJECTIVES = frozenset(
     ["possible", "probable", "likely", "unlikely", "potential", "plausible", "uncertain", "unclear", "doubtful",
      "poised"]
-)
+)  # fmt: skip
 HEDGE_VERBS = frozenset(
     [
         "appear",
