@@ -475,13 +475,13 @@ def _find_cues(sent: Span) -> Iterator[Cue]:
         yield what
     told = _PAPER_TOLD.search(sent.text)
     if told is not None:
-        start, source = sent.start_char + told.start(2), sent.start_char + told.start(1)
+        start, named = sent.start_char + told.start(2), sent.start_char + told.start(1)
         yield Cue("attribution", told.group(2), start, start + len(told.group(2)), told.group(1),
-                  source, source + len(told.group(1)), on_record=False)  # fmt: skip
+                  named, named + len(told.group(1)), on_record=False)  # fmt: skip
     for match in _STORY_GOES.finditer(sent.text):
         start = sent.start_char + match.start()
-        source = "unnamed sources" if match.group("told") else "rumour"
-        yield Cue("hearsay", match.group(), start, start + len(match.group()), source)
+        talk = "unnamed sources" if match.group("told") else "rumour"
+        yield Cue("hearsay", match.group(), start, start + len(match.group()), talk)
     colon = _colon_attribution(sent)
     if colon is not None:
         yield colon
