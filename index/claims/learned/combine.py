@@ -209,7 +209,9 @@ _DECIDING_VERBS = frozenset(["deny", "reject", "refuse", "dismiss", "uphold", "g
 _APPLICATIONS = frozenset(
     ["permission", "appeal", "application", "request", "bid", "bail", "entry", "access", "visa", "motion",
      "petition", "licence", "license", "parole", "asylum", "admission", "proposal", "offer", "loan", "grant",
-     "funding", "planning", "injunction", "case", "lawsuit", "suit", "challenge", "complaint", "objection"]
+     "funding", "planning", "injunction", "case", "lawsuit", "suit", "challenge", "complaint", "objection",
+     "rise", "increase", "cut", "plan", "measure", "bill", "budget", "deal", "merger", "takeover", "tender",
+     "contract", "nomination", "amendment", "resolution", "settlement", "scheme", "policy"]
 )  # fmt: skip
 # Verbs of owning up that are deeds when something is taken in: "admitted to hospital".
 _ADMITTED_TO = frozenset(["admit"])
