@@ -136,11 +136,14 @@ def _kind(opening: Token, containers: list[str]) -> BlockKind:
     return "paragraph"
 
 
-_LEAD_IN_END = re.compile(r"[:：]\s*[\"“'‘]?\s*$")
+# A colon ("The memo reads:"), or a sentence left unfinished ("the proposals include", "...,"):
+# either way the paragraph goes on in what follows it.
+_LEAD_IN_END = re.compile(r"(?:[:：]|[\w,;–—-])\s*[\"“'‘]?\s*$")
 
 
 def _introduces(block: Block) -> bool:
-    """A paragraph that ends in a colon introduces what follows it ("The memo reads:")."""
+    """A paragraph that ends in a colon, or stops mid-sentence, introduces what follows it ("The
+    memo reads:", "Union officials say the proposals include")."""
     return block.kind != "heading" and bool(_LEAD_IN_END.search(block.text))
 
 

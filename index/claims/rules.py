@@ -580,6 +580,13 @@ def _hearsay_frame(token: Token, sent: Span, lemma: str) -> Cue | None:
         return _sourced("attribution", token, subject)  # "Posts on social media claim that ...", "claim" read as a noun
     if token.pos_ in ("NOUN", "PROPN") and lemma in lex.HEARSAY_NOUNS and _governs_clause(token):
         return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours that the mayor will quit"
+    if (
+        token.pos_ in ("NOUN", "PROPN")
+        and lemma in lex.HEARSAY_NOUNS
+        and token.dep_ == "nsubj"
+        and _governs_clause(token.head)
+    ):
+        return _cue("hearsay", token, sent, source="unnamed sources")  # "rumours are swirling that ..."
     if token.pos_ == "NOUN" and lemma in _PASSED_ON and _says_that(token):
         # "declined to comment on reports that VAT will rise": whose reports, the sentence does not say
         return _cue("hearsay", token, sent, source="unnamed sources")
