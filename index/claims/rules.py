@@ -861,12 +861,16 @@ def _per(token: Token, sent: Span) -> Cue | None:
     if before is not None and (before.like_num or before.pos_ == "NUM"):
         return None
     lemma = head.lemma_.lower()
+    if head.tag_ == "NN" and not any(child.dep_ in ("det", "poss") for child in head.children):
+        return None  # "20 euros per person", "twice per day": a rate
     source_like = (
         head.pos_ == "PROPN"
         or lemma in lex.NOT_A_PARTY
         or lemma in lex.UNNAMED_SOURCE_HEADS
         or lemma in lex.SOURCE_NOUNS
         or lemma in lex.PARTY_NOUNS
+        # "per a draft budget circulated to ministers": a rate takes no article ("per night")
+        or any(child.dep_ == "det" and child.lower_ in ("a", "an", "the", "this", "that") for child in head.children)
     )
     if not source_like:
         return None
