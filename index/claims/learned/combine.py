@@ -221,9 +221,21 @@ def _without_deeds(labels: SentenceLabels, arrays: DocArrays, sent: Span) -> Sen
     """The CRF's reading less the cues that are deeds done to a thing ("Halvorsen Foods has
     recalled every batch", "the agency has published a recall notice"): PolNeAR taught it
     "recall" and "publish" as verbs of saying. When every cue was one, nothing is content."""
-    deeds = [run for run in labels.cues if any(_deed(arrays, sent, i) for i in run)]
-    if not deeds:
+    verbs = [i for run in labels.cues for i in run if _deed(arrays, sent, i)]
+    if not verbs:
         return labels
+    # A run inside the deed's own clause goes with it ("voted 7-2 on Tuesday | to ban ..."), unless
+    # someone speaks in it ("The council voted to ban parking, a spokesman said" misparsed).
+    speaking = _speaking_words()
+    deeds = [
+        run
+        for run in labels.cues
+        if any(i in verbs for i in run)
+        or (
+            all(any(under(i, verb, arrays.head) for verb in verbs) for i in run)
+            and not any(arrays.lemma[i] in speaking for i in run)
+        )
+    ]
     cues = tuple(run for run in labels.cues if run not in deeds)
     if cues:
         if labels.outer_cue in deeds:
@@ -249,6 +261,9 @@ def _deed(arrays: DocArrays, sent: Span, verb: int) -> bool:
         # "Six people were admitted to hospital": taken in, not owning up.
         passive = any(arrays.dep[i] == "nsubjpass" for i in children)
         return passive and any(arrays.dep[i] == "prep" and arrays.lower[i] in ("to", "into") for i in children)
+    if arrays.pos[verb] == "VERB" and arrays.lemma[verb] == "vote":
+        # "The council voted 7-2 to ban overnight lorry parking": a decision taken, not a word said
+        return any(arrays.dep[i] == "xcomp" for i in children)
     if arrays.pos[verb] == "VERB" and arrays.lemma[verb] in _DECIDING_VERBS:
         # "The council denied planning permission", "the court rejected the appeal": a decision
         # on an application, not a denial of a claim ("denied the allegations" stays one).
