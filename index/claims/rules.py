@@ -71,8 +71,29 @@ def analyse_sentence(sent: Span) -> SentenceAnalysis:
         status, decided = _decide(cues)
         if status is not ClaimStatus.DISPUTED:
             return SentenceAnalysis(ClaimStatus.REPORTED, outer, cues, **facts)  # type: ignore[arg-type]
-    status, cue = _decide(cues)
+    aside = _asides(sent, cues)
+    status, cue = _decide(tuple(c for c in cues if c not in aside) if len(aside) < len(cues) else cues)
     return SentenceAnalysis(status=status, cue=cue, cues=cues, **facts)  # type: ignore[arg-type]
+
+
+_CONCESSIVE = frozenset(["though", "although", "while", "whereas", "whilst"])
+
+
+def _asides(sent: Span, cues: tuple[Cue, ...]) -> set[Cue]:
+    """Speakers in a concessive clause, who do not say the sentence's claim: "The plant will
+    reportedly close, though the company insists no decision has been made" is the report's, not
+    the company's. (A denial there still disputes it: only attributions are set aside.)"""
+    found = set()
+    for cue in cues:
+        if cue.kind not in ("attribution", "stance"):
+            continue
+        verb = next((t for t in sent if cue.start <= t.idx < cue.end and t.pos_ in ("VERB", "AUX")), None)
+        if verb is None:
+            continue
+        clause = next((t for t in (verb, *verb.ancestors) if t.dep_ == "advcl"), None)
+        if clause is not None and any(c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in clause.children):
+            found.add(cue)
+    return found
 
 
 _SECOND_PERSON = frozenset(["you", "your", "yourself", "yourselves", "ye", "u", "ya", "y'all"])
