@@ -213,6 +213,8 @@ def corroborate(drafts: list[Draft], evidence: Sequence[Evidence], vectors: Sent
                 continue
             if other.sentence.status is not ClaimStatus.CONFIRMED or not _independent(own, other):
                 continue  # an anonymous-source report, a hedge or a story retold is no corroboration
+            if other.sentence.negated != own.sentence.negated:
+                continue  # "will resume on Monday" is not borne out by "will not sail again until September"
             if contradicts(own, other):
                 continue
             seen.add(story)
