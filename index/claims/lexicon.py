@@ -509,6 +509,7 @@ OPPOSITE_PREDICATES = frozenset(
 # "will go ahead" is "will proceed", "called off" is "cancelled", "will run again" is "will resume".
 SAME_HAPPENING = {
     "go ahead": "proceed",
+    "take place": "proceed",
     "call off": "cancel",
     "scrap": "cancel",
     "axe": "cancel",

@@ -281,6 +281,8 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
         planned = next((c for c in plan.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
         if planned is not None:  # "it had no plans to close the branch": about closing, denied
             return lex.SAME_HAPPENING.get(planned.lemma_.lower(), planned.lemma_.lower()), negated
+    if lemma == "take" and any(c.dep_ == "dobj" and c.lower_ == "place" for c in head.children):
+        lemma = "take place"  # "will take place on Sunday as planned": it goes ahead
     if lemma in ("make", "take", "reach") and any(
         c.dep_ in ("dobj", "nsubjpass") and c.lemma_.lower() in ("decision", "choice") for c in head.children
     ):
