@@ -201,7 +201,7 @@ class ConllReading:
 
 def conll_reading(doc: Doc, unhedged: LearnedTagger) -> list[ConllReading]:
     from index.claims.learned.features import DocArrays
-    from index.claims.learned.hedge import hedge_features
+    from index.claims.learned.hedge import hedge_features, speaker_frame
 
     arrays = DocArrays(doc)
     return [
@@ -210,7 +210,9 @@ def conll_reading(doc: Doc, unhedged: LearnedTagger) -> list[ConllReading]:
             vague=vague_source(doc, analysis.cue),
             hedged=any(cue.kind in _HEDGES for cue in analysis.cues),
             hedgeable=analysis.status in (ClaimStatus.CONFIRMED, ClaimStatus.REPORTED) and analysis.unconfirms is None,
-            features=hedge_features(arrays, sent.start, sent.end, sent.text),
+            features=hedge_features(
+                arrays, sent.start, sent.end, sent.text, speaker_frame(arrays, sent.start, sent.end, analysis.cue)
+            ),
         )
         for sent, analysis, _ in unhedged.analyse(doc)
     ]

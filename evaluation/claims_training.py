@@ -39,6 +39,7 @@ from index.claims.tagger import article_readings
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
 
+    from evaluation.claims import ConllReading
     from index.claims.learned.combine import LearnedTagger
     from index.claims.learned.stance import BodySentence
 
@@ -47,12 +48,18 @@ Progress = Callable[[str], None]
 # --- settings chosen on dev ---------------------------------------------------------------
 
 # The attribution model: a BiLSTM over the tok2vec rows and parse features (`index.claims.learned.
-# bilstm`), 6 epochs of Adam (learning rate 0.002, batches of 32 sentences), values seen at least
+# bilstm`), 8 epochs of Adam (learning rate 0.002, batches of 32 sentences), values seen at least
 # twice. PolNeAR dev, cue / source token F1: 0.68 / 0.82 against the CRF's 0.63 / 0.77 (which no
-# template or regularisation tried moved by more than a point); dev F1 flat from epoch 4 to 7.
+# template or regularisation tried moved by more than a point).
+# The weights shipped are the mean of those after epochs 4 to 8 (stochastic weight averaging,
+# `torch.optim.swa_utils`): the network after any one epoch swings by 1-3 points of dev F1 from
+# the next (source F1 0.807-0.821 over epochs 4-8 at seed 13, 0.793-0.805 at seed 7); the mean
+# is above every single epoch for source and about the best for cues (seed 13: 0.677 / 0.822
+# against epoch 6's 0.666 / 0.807; seed 7: 0.676 / 0.808 against 0.672 / 0.803).
 ATTRIBUTION: dict[str, object] = {
     "model": "bilstm",
-    "epochs": 6,
+    "epochs": 8,
+    "average_from": 4,
     "learning_rate": 0.002,
     "batch_size": 32,
     "min_count": 2,
@@ -72,11 +79,17 @@ CRF_SETTINGS: dict[str, object] = {
 CLUSTER_SAMPLE = 200_000
 SEED = 13
 HEDGE_GRID = {"c": (0.1, 0.3, 1.0), "threshold": (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)}
-# Of the settings whose cross-validated MCC is within this of the best, the highest threshold: the
-# model only adds doubt, and on news (not Wikipedia, where it is fitted) a lower one flags plain
-# statements ("was founded in 1871 by a group of local fishermen").
-HEDGE_MCC_TOLERANCE = 0.01
+# The lowest threshold tried for shipping: the model only adds doubt, and on news (not Wikipedia,
+# where it is fitted, with half its rows uncertain) a lower one flags plain statements. At 0.5 (the
+# best Wikipedia MCC) the status suite's plain sentences turn speculative: "Mooring fees in Lusk
+# Harbour were last raised in 2019.", "The dredging has removed 90,000 tonnes of silt.", "The trust
+# said it has hired 60 nurses from overseas." Of the settings at or above it, the best mean MCC.
+HEDGE_MIN_THRESHOLD = 0.6
 HEDGE_FOLDS = 5
+# The 5-fold MCC of one setting moves by up to 0.03 with the fold assignment alone (1,500 rows):
+# one assignment chose C 1.0 / threshold 0.6 at 0.494, whose mean over five assignments is 0.475.
+# So every setting is scored by its mean over this many seeded assignments.
+HEDGE_REPEATS = 5
 EMERGENT_GRID = {"c": (0.03, 0.1, 0.3, 1.0)}
 FNC_RELATED_GRID = {"c": (0.1, 1.0, 10.0)}
 FNC_STANCE_GRID = {"c": (0.1, 0.3, 1.0), "class_weight": (None, "balanced")}
@@ -298,8 +311,12 @@ def train_attribution_lstm(data: Path, out: Path, parser: Parser, chosen: dict[s
     # Batches of sentences of similar length (less padding), in a seeded random order each epoch.
     order = sorted(range(len(encoded)), key=lambda k: len(encoded[k][2]))
     batches = [order[k : k + size] for k in range(0, len(order), size)]
+    # The running mean of the weights after each epoch from `average_from` on (see ATTRIBUTION); the
+    # last epoch's alone when there are fewer epochs.
+    averaged = torch.optim.swa_utils.AveragedModel(network)
+    first_averaged = min(int(str(chosen["average_from"])), int(str(chosen["epochs"])))
     losses = []
-    for _ in range(int(str(chosen["epochs"]))):
+    for epoch in range(1, int(str(chosen["epochs"])) + 1):
         network.train()
         rng.shuffle(batches)
         total = 0.0
@@ -311,9 +328,11 @@ def train_attribution_lstm(data: Path, out: Path, parser: Parser, chosen: dict[s
             optimiser.step()
             total += float(loss.item())
         losses.append(round(total / len(batches), 4))
+        if epoch >= first_averaged:
+            averaged.update_parameters(network)
     out.mkdir(parents=True, exist_ok=True)
     save_file(
-        {name: tensor.half().contiguous() for name, tensor in network.state_dict().items()},
+        {name: tensor.half().contiguous() for name, tensor in averaged.module.state_dict().items()},
         str(out / files.ATTRIBUTION_LSTM),
     )
     meta: dict[str, object] = {
@@ -423,9 +442,9 @@ def train_cues(data: Path, out: Path, parser: Parser) -> dict[str, object]:
 # --- the hedge model (CoNLL-2010 dev half) ------------------------------------------------
 
 
-def _folds(labels: Sequence[bool], folds: int) -> list[int]:
+def _folds(labels: Sequence[bool], folds: int, seed: int = SEED) -> list[int]:
     """A stratified fold number per row, seeded."""
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     fold = [0] * len(labels)
     for value in (False, True):
         rows = [i for i, label in enumerate(labels) if label is value]
@@ -437,36 +456,33 @@ def _folds(labels: Sequence[bool], folds: int) -> list[int]:
 
 def train_hedge(data: Path, out: Path, parser: Parser, tagger: LearnedTagger) -> dict[str, object]:
     """Fit on the CoNLL dev half; C and the threshold by 5-fold cross-validation of the whole
-    tagger's CoNLL label (the model only turns `confirmed` into `speculative`)."""
+    tagger's CoNLL label (the model only turns `confirmed` into `speculative`), each setting's MCC
+    and F1 the means over `HEDGE_REPEATS` seeded fold assignments."""
     from evaluation.claims import conll_reading
-    from index.claims.learned.hedge import hedge_features
 
     rows = sets.conll_split(data, "dev")
     docs = parser.parse("conll_dev", [sentence for sentence, _ in rows])
     gold = [uncertain for _, uncertain in rows]
-    features = [hedge_features(DocArrays(doc), 0, len(doc), doc.text) for doc in docs]
     unhedged = tagger if tagger.hedge is None else _without_hedge(tagger)
     readings = [conll_reading(doc, unhedged) for doc in docs]
-    fold = _folds(gold, HEDGE_FOLDS)
-    results = []
+    # A row's features are what the tagger's hedge step reads of its sentences (a named speaker's
+    # frame left out), so that the model is fitted on what it is applied to.
+    features = [[feature for sentence in reading for feature in sentence.features] for reading in readings]
+    results: list[dict[str, Any]] = []
     for c in HEDGE_GRID["c"]:
-        proba: list[list[float]] = [[] for _ in rows]
-        for number in range(HEDGE_FOLDS):
-            train = [i for i in range(len(rows)) if fold[i] != number]
-            model = fit([features[i] for i in train], ["uncertain" if gold[i] else "certain" for i in train], c=c)
-            for i in range(len(rows)):
-                if fold[i] == number:
-                    proba[i] = [model.proba(sentence.features)[1] for sentence in readings[i]]
+        runs = [_hedge_fold_scores(features, readings, gold, c, SEED + repeat) for repeat in range(HEDGE_REPEATS)]
         for threshold in HEDGE_GRID["threshold"]:
-            predicted = [
-                any(sentence.uncertain(p, threshold) for sentence, p in zip(reading, row_proba, strict=True))
-                for reading, row_proba in zip(readings, proba, strict=True)
-            ]
-            scores = binary_scores(gold, predicted)
-            results.append({"c": c, "threshold": threshold, "f1": scores["f1"], "mcc": mcc(gold, predicted)})
-    top = max(float(r["mcc"]) for r in results)
-    near = [r for r in results if float(r["mcc"]) >= top - HEDGE_MCC_TOLERANCE]
-    best = max(near, key=lambda r: (float(r["threshold"]), float(r["mcc"])))
+            mccs = [run[threshold][0] for run in runs]
+            results.append(
+                {
+                    "c": c,
+                    "threshold": threshold,
+                    "f1": sum(run[threshold][1] for run in runs) / len(runs),
+                    "mcc": sum(mccs) / len(mccs),
+                    "mcc_range": [min(mccs), max(mccs)],
+                }
+            )
+    best = max((r for r in results if r["threshold"] >= HEDGE_MIN_THRESHOLD), key=lambda r: float(r["mcc"]))
     model = fit(features, ["uncertain" if g else "certain" for g in gold], c=float(best["c"]))
     model.threshold = float(best["threshold"])
     model.meta = {
@@ -474,10 +490,35 @@ def train_hedge(data: Path, out: Path, parser: Parser, tagger: LearnedTagger) ->
         "split (the set has no train split)",
         "chosen": best,
         "cross_validation": results,
+        "folds": HEDGE_FOLDS,
+        "fold_seeds": [SEED + repeat for repeat in range(HEDGE_REPEATS)],
         "rows": len(rows),
     }
     model.save(out / files.HEDGE)
     return {"rows": len(rows), "features": len(model.weights), "chosen": best}
+
+
+def _hedge_fold_scores(
+    features: Sequence[list[str]], readings: Sequence[Sequence[ConllReading]], gold: Sequence[bool], c: float, seed: int
+) -> dict[float, tuple[float, float]]:
+    """Per threshold of the grid, (MCC, F1) of the tagger's CoNLL label with the hedge model's
+    out-of-fold probabilities, folds assigned with `seed`."""
+    fold = _folds(gold, HEDGE_FOLDS, seed)
+    proba: list[list[float]] = [[] for _ in gold]
+    for number in range(HEDGE_FOLDS):
+        train = [i for i in range(len(gold)) if fold[i] != number]
+        model = fit([features[i] for i in train], ["uncertain" if gold[i] else "certain" for i in train], c=c)
+        for i in range(len(gold)):
+            if fold[i] == number:
+                proba[i] = [model.proba(sentence.features)[1] for sentence in readings[i]]
+    scores = {}
+    for threshold in HEDGE_GRID["threshold"]:
+        predicted = [
+            any(sentence.uncertain(p, threshold) for sentence, p in zip(reading, row_proba, strict=True))
+            for reading, row_proba in zip(readings, proba, strict=True)
+        ]
+        scores[threshold] = (mcc(gold, predicted), binary_scores(gold, predicted)["f1"])
+    return scores
 
 
 def _without_hedge(tagger: LearnedTagger) -> LearnedTagger:

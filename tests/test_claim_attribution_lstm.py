@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+from safetensors.torch import load_file
 from spacy.tokens import DocBin
 
 from evaluation.claims_training import Parser, train_attribution
@@ -96,6 +97,21 @@ def _annotation(text: str) -> str:
 
 
 def test_training_writes_a_model_the_tagger_loads(tmp_path: Path) -> None:
+    data, out = _polnear_folder(tmp_path)
+    report = train_attribution(data, out, Parser(), {"epochs": 2, "min_count": 1})
+    assert report["sentences"] == 9 and len(report["epoch_losses"]) == 2  # type: ignore[arg-type]
+    settings = json.loads((out / model_files.ATTRIBUTION_SETTINGS).read_text(encoding="utf-8"))
+    assert settings["model"] == "bilstm" and settings["vocabularies"]
+    model_files.load_tagger.cache_clear()
+    tagger = model_files.load_tagger(out)
+    assert isinstance(tagger.crf, AttributionLSTM)
+    readings = tagger.analyse(load_nlp()("The harbor master said the pier would close."))
+    assert len(readings) == 1
+    model_files.load_tagger.cache_clear()
+
+
+def _polnear_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """A PolNeAR-shaped train folder of three copies of `_TEXT`, and a models folder to train into."""
     data = tmp_path / "data"
     folder = data / "polnear" / "train"
     (folder / "text").mkdir(parents=True)
@@ -107,13 +123,22 @@ def test_training_writes_a_model_the_tagger_loads(tmp_path: Path) -> None:
     out.mkdir()
     for name in (model_files.HEDGE, model_files.CUES):
         shutil.copy(model_files.MODELS / name, out / name)
-    report = train_attribution(data, out, Parser(), {"epochs": 2, "min_count": 1})
-    assert report["sentences"] == 9 and len(report["epoch_losses"]) == 2  # type: ignore[arg-type]
-    settings = json.loads((out / model_files.ATTRIBUTION_SETTINGS).read_text(encoding="utf-8"))
-    assert settings["model"] == "bilstm" and settings["vocabularies"]
-    model_files.load_tagger.cache_clear()
-    tagger = model_files.load_tagger(out)
-    assert isinstance(tagger.crf, AttributionLSTM)
-    readings = tagger.analyse(load_nlp()("The harbor master said the pier would close."))
-    assert len(readings) == 1
-    model_files.load_tagger.cache_clear()
+    return data, out
+
+
+def test_the_weights_written_are_the_mean_of_the_last_epochs(tmp_path: Path) -> None:
+    """Training is seeded: the network after epochs 2 and 3 of one run is that of runs stopped there,
+    and `average_from` 2 writes the mean of the two (stochastic weight averaging)."""
+    data, out = _polnear_folder(tmp_path)
+    weights = {}
+    for epochs, first in ((2, 2), (3, 3), (3, 2)):
+        settings = {"epochs": epochs, "average_from": first, "min_count": 1, "learning_rate": 0.05}
+        train_attribution(data, out, Parser(), settings)
+        weights[epochs, first] = {k: v.float() for k, v in load_file(str(out / model_files.ATTRIBUTION_LSTM)).items()}
+    for name, averaged in weights[3, 2].items():
+        mean = (weights[2, 2][name] + weights[3, 3][name]) / 2
+        # float16 files: the mean is met to their rounding, far closer than the last epoch alone
+        assert float((averaged - mean).abs().max()) <= 4e-3, name
+        apart = float((weights[3, 3][name] - mean).norm())
+        assert float((averaged - mean).norm()) <= 0.1 * apart or apart < 1e-3, name
+    assert any(not weights[3, 2][name].equal(weights[3, 3][name]) for name in weights[3, 2])

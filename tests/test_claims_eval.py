@@ -137,6 +137,35 @@ def test_conll_label_counts_vague_reports_as_uncertain() -> None:
     assert vague_source(doc, analysis.cue) and speaks_for_someone(analysis)
 
 
+def test_the_hedge_model_is_chosen_by_its_mean_over_several_fold_assignments(tmp_path: Path) -> None:
+    """One 5-fold assignment of 1,500 rows moves a setting's MCC by up to 0.03: each setting is
+    scored by its mean over `HEDGE_REPEATS` seeded assignments, and the best mean at or above the
+    lowest threshold news allows is chosen."""
+    from evaluation.claims_training import HEDGE_MIN_THRESHOLD, HEDGE_REPEATS, Parser, train_hedge
+    from index.claims.learned.linear import LinearModel
+    from index.claims.learned.models import HEDGE, load_tagger
+
+    things = ["mill", "pier", "chapel", "bridge", "lighthouse", "market", "school", "tower", "harbor", "mine"]
+    rows = [["-1", f"Some historians believe the {thing} is much older."] for thing in things]
+    rows += [["-1", f"The {thing} was probably rebuilt after the war."] for thing in things]
+    rows += [["1", f"The {thing} opened in {1890 + n}."] for n, thing in enumerate(things)]
+    rows += [["1", f"The council bought the {thing} in {1950 + n}."] for n, thing in enumerate(things)]
+    _write_csv(tmp_path / "conll2010" / "uncertainty-conll2010.csv", rows)
+    out = tmp_path / "models"
+    out.mkdir()
+    report = train_hedge(tmp_path, out, Parser(), load_tagger(hedge=False))
+    meta = LinearModel.load(out / HEDGE).meta
+    seeds = meta["fold_seeds"]
+    assert isinstance(seeds, list) and len(set(seeds)) == HEDGE_REPEATS > 1
+    tried = meta["cross_validation"]
+    assert isinstance(tried, list)
+    for setting in tried:
+        low, high = setting["mcc_range"]
+        assert low <= setting["mcc"] <= high
+    allowed = [setting for setting in tried if setting["threshold"] >= HEDGE_MIN_THRESHOLD]
+    assert report["chosen"] == max(allowed, key=lambda setting: setting["mcc"])
+
+
 def test_gold_sentence_takes_the_source_of_the_attribution_it_lies_in() -> None:
     spans, attributions = sets.parse_polnear_annotation(ANN)
     document = sets.PolnearDoc("bridge", TEXT, spans, attributions)

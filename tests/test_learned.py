@@ -8,6 +8,7 @@ shipped models are then checked end to end on a few hand-written cases.
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from index.claims.learned import models as model_files
 from index.claims.learned.combine import LearnedTagger, Thresholds
 from index.claims.learned.crf import SentenceLabels, outermost, read_labels, runs, scope_share
 from index.claims.learned.features import DocArrays, lex_class, quote_state, rule_tags, token_features
+from index.claims.learned.hedge import speaker_frame
 from index.claims.learned.linear import LinearModel
 from index.claims.learned.own_voice import OwnVoice
 from index.claims.learned.stance import (
@@ -275,6 +277,18 @@ def test_you_is_never_a_source_of_the_crf_either() -> None:
         assert all("you" not in (cue.source or "").lower() for cue in analysis.cues)
 
 
+def test_a_run_of_punctuation_is_no_source() -> None:
+    """A comma the model tags as source ("Donald Trump, in particular, has criticized ...", where it
+    missed the name) is nobody: the cue keeps no source rather than quoting a comma."""
+    tagger = tagger_with({",": "SRC", "criticized": "CUE"}, default="O")
+    (analysis,) = [
+        a for _, a in analyse_paragraph(parse("Donald Trump, in particular, has criticized the deal."), tagger=tagger)
+    ]
+    crf_cues = [cue for cue in analysis.cues if cue.kind == "attribution"]
+    assert [cue.text for cue in crf_cues] == ["criticized"]
+    assert crf_cues[0].source is None and crf_cues[0].source_start is None
+
+
 def test_remains_unconfirmed_stays_the_articles_own_observation() -> None:
     ((status, source),) = statuses("The key claims remain unconfirmed.", tagger_with({}, default="CON"))
     assert status is ClaimStatus.CONFIRMED and source is None
@@ -291,6 +305,28 @@ def test_the_hedge_model_turns_only_confirmed_into_speculative() -> None:
 
 
 # --- stances ------------------------------------------------------------------------------
+
+
+def test_a_named_speakers_said_that_is_no_hedge_but_what_it_says_can_be() -> None:
+    """Wikipedia's weasels ("it is said that") teach the hedge model "said" and "that" as doubt; a
+    named speaker's own frame is left out of what it reads, the words it reports are not."""
+    hedge = LinearModel(
+        ["certain", "uncertain"],
+        {"w=said": [-1.0, 1.0], "w=that": [-2.0, 2.0], "w=possibly": [-2.0, 2.0]},
+        [1.0, -1.0],
+        threshold=0.5,
+    )
+    tagger = tagger_with({}, hedge=hedge)
+    ((status, source),) = statuses("The harbour trust said on Monday that it would close the pier.", tagger)
+    assert status is ClaimStatus.CONFIRMED and source == "The harbour trust"
+    ((status, source),) = statuses("The harbour trust said on Monday that it would possibly close the pier.", tagger)
+    assert status is ClaimStatus.SPECULATIVE and source == "The harbour trust"
+    doc = parse("It is said that the pier is older than the town.")
+    arrays = DocArrays(doc)
+    unnamed = Cue("attribution", "said", doc.text.index("said"), doc.text.index("said") + 4)
+    assert speaker_frame(arrays, 0, len(doc), unnamed) == ()  # the weasel itself is the hedge
+    named = replace(unnamed, source="The trust", source_start=0, source_end=2)
+    assert [doc[i].text for i in speaker_frame(arrays, 0, len(doc), named)] == ["said", "that"]
 
 
 def test_emergent_label_from_a_status() -> None:

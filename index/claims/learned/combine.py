@@ -21,8 +21,9 @@ several sentences, sources far from their verb). So the CRF may only add doubt, 
    reading here: whose content it is, the context step decides with the own-voice model
    (`index.claims.context`), which reads the CRF's content share among its features.
 5. What is still `confirmed` (own voice, or a party on the record) becomes `speculative` when
-   the hedge model finds it uncertain; a `reported` sentence it finds uncertain keeps its status
-   (the stronger doubt) and gets the hedge cue among its cues.
+   the hedge model finds it uncertain (a named speaker's own "said ... that" left out of what it
+   reads); a `reported` sentence it finds uncertain keeps its status (the stronger doubt) and
+   gets the hedge cue among its cues.
 
 Whatever the steps decide, the result is never less doubtful than the rules' own status for
 the sentence (`_no_less_doubt`): the rules' explicit cues set a floor the CRF cannot lower.
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING
 from index.claims import lexicon as lex
 from index.claims.learned.crf import AttributionModel, SentenceLabels, outermost, scope_top, under
 from index.claims.learned.features import SPEAKING_WORDS
-from index.claims.learned.hedge import hedge_cue, uncertainty
+from index.claims.learned.hedge import SPEAKING_KINDS, hedge_cue, speaker_frame, uncertainty
 from index.claims.learned.own_voice import sentence_features
 from index.claims.rules import analyse_sentence, second_person
 from index.claims.status import ClaimStatus, Cue, SentenceAnalysis
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from index.claims.learned.features import DocArrays
     from index.claims.learned.linear import LinearModel
 
-_SPEAKING = frozenset(["attribution", "stance", "hearsay"])
+_SPEAKING = SPEAKING_KINDS
 _RULES_KEPT = frozenset(["hedge", "question", "denial", "not_confirmed", "unconfirmed"])
 
 
@@ -142,33 +143,17 @@ class LearnedTagger:
             return analysis
         if analysis.status not in (ClaimStatus.CONFIRMED, ClaimStatus.REPORTED):
             return analysis
-        if uncertainty(self.hedge, reading.arrays, reading.sent) < self.thresholds.hedge:
+        # A named speaker's "said ... that" is left out: it hedges nothing (`hedge.speaker_frame`).
+        frame = speaker_frame(reading.arrays, reading.sent.start, reading.sent.end, analysis.cue)
+        if uncertainty(self.hedge, reading.arrays, reading.sent, frame) < self.thresholds.hedge:
             return analysis
-        cue = hedge_cue(self.hedge, reading.arrays, reading.sent)
-        speaking = analysis.cue if analysis.cue is not None and analysis.cue.kind in _SPEAKING else None
-        if cue is not None and speaking is not None and _speakers_words(reading, speaking, cue):
-            # The word weighing most is the speaker's own verb ("the trust said ...") or the "that"
-            # after it: Wikipedia's weasel "it is said that" taught it; a speaker who is named
-            # hedges nothing by saying.
-            return analysis
+        cue = hedge_cue(self.hedge, reading.arrays, reading.sent, frame)
         cues = analysis.cues + ((cue,) if cue is not None else ())
         if analysis.status is ClaimStatus.REPORTED:
             return replace(analysis, cues=cues)
         # A party on the record stays the one who says it, hedged or not.
         speaker = analysis.cue if analysis.cue is not None and analysis.cue.source is not None else None
         return replace(analysis, status=ClaimStatus.SPECULATIVE, cue=speaker or cue or analysis.cue, cues=cues)
-
-
-def _speakers_words(reading: _Reading, speaking: Cue, word: Cue) -> bool:
-    """The word is the speaking cue's own, or the "that" opening what the speaker's verb says."""
-    if speaking.start <= word.start < speaking.end:
-        return True
-    arrays = reading.arrays
-    token = next((i for i in range(reading.sent.start, reading.sent.end) if arrays.idx[i] == word.start), None)
-    if token is None or arrays.dep[token] != "mark":
-        return False
-    verb = arrays.head[arrays.head[token]]
-    return speaking.start <= arrays.idx[verb] < speaking.end
 
 
 def _no_less_doubt(rules: SentenceAnalysis, analysis: SentenceAnalysis) -> SentenceAnalysis:
@@ -293,9 +278,10 @@ def _crf_cues(doc: Doc, labels: SentenceLabels, arrays: DocArrays) -> tuple[Cue,
     """Each CUE run as an attribution cue, with the SRC run that depends on it (else the nearest).
 
     A source that is the reader ("you") or a thing ("how it responds") is left out: never anyone's claim.
+    A SRC run of punctuation alone (the comma after "Donald Trump, in particular,") is no source.
     """
     found: list[Cue] = []
-    sources = [list(run) for run in labels.sources]
+    sources = [list(run) for run in labels.sources if any(arrays.word[i] for i in run)]
     for run in labels.cues:
         _, source = outermost(labels.start, labels.end, [list(run)], sources, arrays)
         start, end = arrays.idx[run[0]], arrays.end[run[-1]]
