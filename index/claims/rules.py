@@ -273,7 +273,16 @@ def claim_predicate(sent: Span) -> tuple[str | None, bool]:
             return complement.lemma_.lower(), negated
         if lemma == "be":
             return lemma, negated
-    particle = next((c.lower_ for c in head.children if c.dep_ in ("prt", "advmod") and c.lower_ in _PARTICLES), None)
+    particle = next(
+        (
+            c.lower_
+            for c in head.children
+            if c.lower_ in _PARTICLES
+            # "stay on as headteacher": a preposition with no object is the verb's particle
+            and (c.dep_ in ("prt", "advmod") or (c.dep_ == "prep" and not any(d.dep_ == "pobj" for d in c.children)))
+        ),
+        None,
+    )
     if particle is not None:
         lemma = f"{lemma} {particle}"  # "go ahead", "stay on", "step down", "call off"
     plan = next((c for c in head.children if c.dep_ == "dobj" and c.lemma_.lower() in _INTENT_NOUNS), None)
@@ -1689,6 +1698,8 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
         child.dep_ == "poss" and child.pos_ == "PRON" for child in (*agent.children, *speaker.children)
     ):
         return True  # "its staff", "their lawyers"; "its director said the museum will reopen"
+    if not other and _own_people(speaker, agent):
+        return True  # "Greyhollow Police said officers arrested a man": the force's own officers
     if not other and _executive_of(speaker, agent):
         return True  # "Chief executive Lena Marsh said Orvane would cut 1,200 jobs"
     if not other and _same_party(speaker, agent):
@@ -1709,6 +1720,27 @@ def _about_own_act(verb: Token, speaker: Token) -> bool:
     acts = any(child.dep_ in ("dobj", "dative", "xcomp", "ccomp") for child in clause.children)
     titled = any(child.dep_ == "compound" and child.lemma_.lower() in lex.PARTY_NOUNS for child in agent.children)
     return not (someone or titled or (named and acts))
+
+
+# The people a service acts through, by the words that name the service: "Police said officers
+# arrested a man", "the fire service said crews rescued two people".
+_OWN_PEOPLE = {
+    "officer": frozenset(["police", "force", "constabulary", "sheriff", "gendarmerie"]),
+    "detective": frozenset(["police", "force", "constabulary"]),
+    "firefighter": frozenset(["fire", "brigade", "rescue"]),
+    "crew": frozenset(["fire", "brigade", "rescue", "coastguard", "lifeboat", "ambulance"]),
+    "paramedic": frozenset(["ambulance"]),
+}
+
+
+def _own_people(speaker: Token, agent: Token) -> bool:
+    """A service's own people doing its work: "Greyhollow Police said officers arrested a man".
+    Not anyone else's ("The union said officers had beaten protesters", "officers from another
+    force")."""
+    services = _OWN_PEOPLE.get(agent.lemma_.lower())
+    if services is None or agent.tag_ != "NNS" or any(c.dep_ in ("poss", "prep") for c in agent.children):
+        return False
+    return bool(services & {token.lower_ for token in _phrase(speaker)})
 
 
 # Titles of the people who speak for a company about its own acts.
@@ -1745,7 +1777,8 @@ _KIND_WORDS = {
     "bank": frozenset(["bank", "bancorp", "banking"]),
     "line": frozenset(["railway", "railways", "rail", "line", "tramway", "steamship", "shipping"]),
     "railway": frozenset(["railway", "railways", "rail", "line", "tramway"]),
-    "club": frozenset(["fc", "afc", "united", "rovers", "athletic", "club", "wanderers", "albion"]),
+    "club": frozenset(["fc", "afc", "united", "rovers", "athletic", "club", "wanderers", "albion", "town", "city",
+                       "county", "rangers", "harriers", "orient", "palace", "vale", "argyle", "villa", "hotspur"]),
 }  # fmt: skip
 _KIND_WORDS["firm"] = _KIND_WORDS["group"] = _KIND_WORDS["company"]
 
