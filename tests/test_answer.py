@@ -144,3 +144,19 @@ def test_json_shape_is_exact(news_engine: object) -> None:
     assert set(data["sources"][0]) == {"n", "article_id", "title", "outlet", "url", "published", "quote", "also_in"}
     assert data["mode"] == "extractive" and data["removed_sentences"] == 0
     assert data["as_of"] == "2024-03-01"  # the newest (here the only) cited article
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kessington's baths will close.", "According to Kessington Weekly News, Kessington's baths will close"),
+        ("The baths will close in March.", "According to Kessington Weekly News, the baths will close"),
+    ],
+)
+def test_a_credited_sentence_keeps_its_names_capitalised(text: str, expected: str) -> None:
+    from bot.answering.models import Claim
+    from bot.answering.wording import claim_sentence
+    from index.claims.status import ClaimStatus
+
+    claim = Claim(text=text, status=ClaimStatus.REPORTED, attributed_to="Kessington Weekly News", citations=[1])
+    assert claim_sentence(claim).startswith(expected)

@@ -85,8 +85,23 @@ def claim_sentence(claim: Claim) -> str:
     text = _CITATION.sub("", claim.text).strip()
     who = claim.attributed_to
     if claim.unconfirmed and who and not says_who(text, who):
-        text = f"According to {who}, {text[:1].lower() + text[1:]}"
+        text = f"According to {who}, {_sentence_inside(text)}"
     return text
+
+
+# Opening words that are lowercased inside a sentence; anything else may be a name ("Kessington's").
+_COMMON_OPENERS = frozenset(
+    ["the", "a", "an", "this", "that", "these", "those", "it", "its", "some", "many", "most", "several", "there",
+     "one", "two", "three", "four", "five", "all", "no", "each", "every", "his", "her", "their", "our", "in", "on",
+     "at", "after", "before", "as", "for", "by", "with", "from", "about", "officials", "police", "residents"]
+)  # fmt: skip
+
+
+def _sentence_inside(text: str) -> str:
+    """A sentence placed after "According to X, ": its first word lowercased only when it is a
+    common word, never a name."""
+    first = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if first.lower() in _COMMON_OPENERS else text
 
 
 def says_who(text: str, who: str) -> bool:
